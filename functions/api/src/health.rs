@@ -1,0 +1,34 @@
+//! `GET /health`: says whether the function is up and can reach its table.
+//! It names nothing of its configuration (the review's information-disclosure
+//! finding): no table name, no endpoint, no version, no error text.
+
+use std::time::Duration;
+
+use aws_sdk_dynamodb::types::AttributeValue;
+use lambda_http::{http::StatusCode, Body, Response};
+use shared::{http_surface::json_response, schema};
+
+use crate::Deps;
+
+const PROBE_TIMEOUT: Duration = Duration::from_secs(2);
+
+pub(crate) async fn check(deps: &Deps) -> Response<Body> {
+    let probe = deps
+        .dynamodb
+        .get_item()
+        .table_name(&deps.table)
+        .key(schema::PK, AttributeValue::S("HEALTH".to_owned()))
+        .key(schema::SK, AttributeValue::S("HEALTH".to_owned()))
+        .send();
+    match tokio::time::timeout(PROBE_TIMEOUT, probe).await {
+        Ok(Ok(_)) => json_response(StatusCode::OK, &serde_json::json!({"status": "ok"})),
+        Ok(Err(e)) => {
+            tracing::warn!(error = %aws_sdk_dynamodb::error::DisplayErrorContext(&e), "health probe failed");
+            json_response(StatusCode::SERVICE_UNAVAILABLE, &serde_json::json!({"status": "unavailable"}))
+        }
+        Err(_) => {
+            tracing::warn!("health probe timed out");
+            json_response(StatusCode::SERVICE_UNAVAILABLE, &serde_json::json!({"status": "unavailable"}))
+        }
+    }
+}

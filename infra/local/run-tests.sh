@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Runs every test: starts the local stack, exports .local/stack.env into the
+# test processes, runs the workspace's tests in parallel, stops the stack.
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+cd "$ROOT"
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$ROOT/target}"
+
+# Compile first, so the stack does not sit idle through a cold build.
+if cargo nextest --version >/dev/null 2>&1; then runner=nextest; else runner=cargo; fi
+if [[ $runner == nextest ]]; then
+  cargo nextest run --workspace --locked --no-run
+else
+  cargo test --workspace --locked --no-run
+fi
+
+trap 'bash infra/local/stack.sh down' EXIT
+bash infra/local/stack.sh up >/dev/null
+set -a
+# shellcheck disable=SC1091
+source .local/stack.env
+set +a
+
+if [[ $runner == nextest ]]; then
+  cargo nextest run --workspace --locked --no-fail-fast
+else
+  cargo test --workspace --locked --no-fail-fast
+fi

@@ -1,0 +1,142 @@
+#!/usr/bin/env bash
+# The local stack: pinned tools in .local/venv, moto server on loopback with
+# every resource of template.yaml, the TikTok sandbox, and (for `up`/`demo`)
+# `cargo lambda watch` serving the functions. Everything started is recorded
+# by PID under .local/pids and stopped by `down`.
+#
+#   stack.sh tools          install the pinned tools (idempotent)
+#   stack.sh up [--watch]   start the stack, write .local/stack.env
+#   stack.sh down           stop what `up` started
+#   stack.sh urls           print every address of the running stack
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+LOCAL="$ROOT/.local"
+VENV="$LOCAL/venv"
+PIDS="$LOCAL/pids"
+LOGS="$LOCAL/logs"
+ENV_FILE="$LOCAL/stack.env"
+
+HOST=127.0.0.1
+MOTO_PORT="${MOTO_PORT:-4566}"
+SANDBOX_PORT="${SANDBOX_PORT:-4568}"
+WATCH_PORT="${WATCH_PORT:-9000}"
+STACK_NAME="${STACK_NAME:-tiktok-local}"
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$ROOT/target}"
+
+log() { printf '[stack] %s\n' "$*" >&2; }
+
+tools() {
+  local req="$ROOT/infra/local/requirements.txt" cons="$ROOT/infra/local/constraints.txt"
+  local stamp="$VENV/.installed" want
+  want="$(cat "$req" "$cons" | sha256sum | cut -d' ' -f1)"
+  if [[ -f "$stamp" && "$(cat "$stamp")" == "$want" ]]; then return 0; fi
+  log "installing pinned tools into .local/venv (moto, cargo-lambda, ziglang, cfn-lint, aws-sam-cli)"
+  mkdir -p "$LOCAL"
+  [[ -x "$VENV/bin/python" ]] || python3 -m venv "$VENV"
+  "$VENV/bin/pip" install --quiet --disable-pip-version-check -r "$req" -c "$cons"
+  echo "$want" > "$stamp"
+}
+
+start_bg() { # name, command...
+  local name="$1"; shift
+  mkdir -p "$PIDS" "$LOGS"
+  setsid "$@" > "$LOGS/$name.log" 2>&1 < /dev/null &
+  echo $! > "$PIDS/$name.pid"
+}
+
+wait_http() { # url, name, seconds
+  local url="$1" name="$2" limit="${3:-30}" i
+  for ((i = 0; i < limit * 10; i++)); do
+    if curl -fsS -o /dev/null --max-time 1 "$url" 2>/dev/null; then return 0; fi
+    sleep 0.1
+  done
+  log "$name did not answer at $url within ${limit}s; its log:"
+  tail -n 30 "$LOGS/$name.log" >&2 || true
+  return 1
+}
+
+stop_all() {
+  [[ -d "$PIDS" ]] || return 0
+  local f pid
+  for f in "$PIDS"/*.pid; do
+    [[ -e "$f" ]] || continue
+    pid="$(cat "$f")"
+    # Each service runs in its own session: stop the whole process group.
+    kill -TERM -- "-$pid" 2>/dev/null || kill -TERM "$pid" 2>/dev/null || true
+    for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    kill -KILL -- "-$pid" 2>/dev/null || true
+    rm -f "$f"
+  done
+}
+
+random_hex() { "$VENV/bin/python" -c "import secrets,sys; print(secrets.token_hex(int(sys.argv[1])))" "$1"; }
+
+up() {
+  local watch=0
+  [[ "${1:-}" == "--watch" ]] && watch=1
+  tools
+  stop_all
+  mkdir -p "$LOCAL"
+  local moto_url="http://$HOST:$MOTO_PORT" sandbox_url="http://$HOST:$SANDBOX_PORT"
+
+  log "starting moto server on $moto_url"
+  start_bg moto "$VENV/bin/moto_server" -H "$HOST" -p "$MOTO_PORT"
+  wait_http "$moto_url/moto-api/" moto 30
+
+  # Local-only credentials, generated per start: the sandbox app's key and
+  # secret and one token-encryption key. Never committed, never real.
+  local client_key="sbx-$(random_hex 8)" client_secret token_key secret_file="$LOCAL/app-secret.json"
+  client_secret="$(random_hex 24)"
+  token_key="$("$VENV/bin/python" -c "import base64,os; print(base64.b64encode(os.urandom(32)).decode())")"
+  umask 077
+  printf '{"client_key":"%s","client_secret":"%s","current_key_id":"local-1","keys":{"local-1":"%s"}}' \
+    "$client_key" "$client_secret" "$token_key" > "$secret_file"
+
+  log "creating the resources of template.yaml"
+  local resources
+  resources="$("$VENV/bin/python" "$ROOT/infra/local/bootstrap.py" "$ROOT/template.yaml" "$STACK_NAME" "$moto_url" "$secret_file")"
+  rm -f "$secret_file"
+
+  {
+    echo "# Written by infra/local/stack.sh up; source it to talk to the local stack."
+    echo "STACK_NAME=$STACK_NAME"
+    echo "AWS_ENDPOINT_URL=$moto_url"
+    echo "AWS_REGION=us-east-1"
+    echo "AWS_DEFAULT_REGION=us-east-1"
+    echo "AWS_ACCESS_KEY_ID=test"
+    echo "AWS_SECRET_ACCESS_KEY=test"
+    echo "MOTO_URL=$moto_url"
+    echo "TIKTOK_SANDBOX_URL=$sandbox_url"
+    echo "TIKTOK_API_BASE_URL=$sandbox_url"
+    echo "TIKTOK_AUTH_BASE_URL=$sandbox_url"
+    echo "TIKTOK_CLIENT_KEY=$client_key"
+    echo "TIKTOK_CLIENT_SECRET=$client_secret"
+    echo "LAMBDA_WATCH_URL=http://$HOST:$WATCH_PORT"
+    echo "API_URL=http://$HOST:$WATCH_PORT/lambda-url/api"
+    echo "$resources"
+  } > "$ENV_FILE"
+
+  if [[ "$watch" == 1 ]]; then
+    log "starting cargo lambda watch on http://$HOST:$WATCH_PORT (functions compile on first request)"
+    (cd "$ROOT" && PATH="$VENV/bin:$PATH" start_bg watch \
+      "$VENV/bin/cargo-lambda" lambda watch -A "$HOST" -P "$WATCH_PORT" --disable-cors --env-file "$ENV_FILE")
+    wait_http "http://$HOST:$WATCH_PORT/lambda-url/" watch 60 || true
+  fi
+  urls
+}
+
+urls() {
+  [[ -f "$ENV_FILE" ]] || { log "stack is not up (no $ENV_FILE)"; return 1; }
+  echo "Local stack (source .local/stack.env):"
+  grep -E '_URL=' "$ENV_FILE" | sed 's/^/  /'
+  grep -E '^(TABLE_NAME|MEDIA_BUCKET|APP_SECRET_ID)=' "$ENV_FILE" | sed 's/^/  /'
+}
+
+case "${1:-}" in
+  tools) tools ;;
+  up) shift; up "$@" ;;
+  down) stop_all; log "stopped" ;;
+  urls) urls ;;
+  *) echo "usage: $0 tools|up [--watch]|down|urls" >&2; exit 2 ;;
+esac

@@ -1,0 +1,12 @@
+//! Logic shared by every function: configuration, AWS clients, telemetry, the
+//! DynamoDB data model and the error types the functions have in common.
+//!
+//! Function crates are thin wiring around what lives here, so all of it can be
+//! tested without Lambda.
+
+pub mod aws;
+pub mod config;
+pub mod error;
+pub mod http_surface;
+pub mod schema;
+pub mod telemetry;
