@@ -8,5 +8,6 @@ pub mod aws;
 pub mod config;
 pub mod error;
 pub mod http_surface;
+pub mod post;
 pub mod schema;
 pub mod telemetry;

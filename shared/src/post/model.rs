@@ -1,0 +1,99 @@
+//! The post record as stored and as the API shows it.
+
+use serde::{Deserialize, Serialize};
+
+use super::PostStatus;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum PostKind {
+    Video,
+    Photo,
+}
+
+/// `DIRECT_POST` publishes; `MEDIA_UPLOAD` delivers a draft to the creator's inbox.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum PostMode {
+    DirectPost,
+    MediaUpload,
+}
+
+/// What the tenant chose for the post (TikTok's `post_info`).
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PostSettings {
+    pub kind: PostKind,
+    pub post_mode: PostMode,
+    pub media_ids: Vec<String>,
+    /// Video caption, or photo title. Never logged: see the Debug impl.
+    pub caption: String,
+    /// Photo description (photos only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    pub privacy_level: String,
+    #[serde(default)]
+    pub disable_comment: bool,
+    #[serde(default)]
+    pub disable_duet: bool,
+    #[serde(default)]
+    pub disable_stitch: bool,
+    #[serde(default)]
+    pub brand_content_toggle: bool,
+    #[serde(default)]
+    pub brand_organic_toggle: bool,
+    #[serde(default)]
+    pub is_aigc: bool,
+}
+
+impl std::fmt::Debug for PostSettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PostSettings")
+            .field("kind", &self.kind)
+            .field("post_mode", &self.post_mode)
+            .field("media_ids", &self.media_ids)
+            .field("caption", &format_args!("[{} chars]", self.caption.chars().count()))
+            .field("privacy_level", &self.privacy_level)
+            .finish_non_exhaustive()
+    }
+}
+
+/// One recorded move of the state machine: who, when, why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HistoryEntry {
+    pub from: Option<PostStatus>,
+    pub to: PostStatus,
+    /// RFC 3339 UTC.
+    pub at: String,
+    pub by: String,
+    pub reason: String,
+}
+
+/// A post as stored (keys and index attributes are added by the store).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Post {
+    pub id: String,
+    pub tenant: String,
+    pub account_id: String,
+    pub settings: PostSettings,
+    /// RFC 3339 UTC.
+    pub scheduled_at: String,
+    pub status: PostStatus,
+    #[serde(default)]
+    pub history: Vec<HistoryEntry>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub publish_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub post_ids: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lease_owner: Option<String>,
+    /// Epoch seconds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lease_expires_at: Option<i64>,
+    #[serde(default)]
+    pub attempts: u32,
+    /// Why the post is failed, held, waiting or needs attention.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status_reason: Option<String>,
+    pub created_at: String,
+    pub updated_at: String,
+}
