@@ -10,13 +10,14 @@ VENV_BIN := .local/venv/bin
 export CARGO_TARGET_DIR ?= $(CURDIR)/target
 export CARGO_TERM_COLOR ?= never
 
-.PHONY: help tools up down urls test lint demo
+.PHONY: help tools up down urls test lint demo tenant
 
 help:
 	@echo "make demo   - bring the local stack up, run the end-to-end scenario, print a summary, stop"
 	@echo "make test   - run every test against a local stack it starts and stops itself"
 	@echo "make up     - start the local stack (moto, TikTok sandbox, cargo lambda watch) and print its URLs"
 	@echo "make down   - stop what 'make up' started"
+	@echo "make tenant NAME=acme - create a tenant on the running stack; prints its API key last"
 	@echo "make lint   - rustfmt, clippy -D warnings, cfn-lint and sam validate --lint"
 
 tools:
@@ -40,6 +41,13 @@ lint: tools
 	$(VENV_BIN)/cfn-lint template.yaml
 	PATH="$(CURDIR)/$(VENV_BIN):$$PATH" SAM_CLI_TELEMETRY=0 AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test \
 	  $(VENV_BIN)/sam validate --lint --region us-east-1 --template-file template.yaml
+
+# Creates a tenant on the running local stack; the API key is the last line.
+tenant:
+	@test -n "$(NAME)" || { echo "usage: make tenant NAME=acme" >&2; exit 2; }
+	@test -f .local/stack.env || { echo "the local stack is not up: run make up" >&2; exit 1; }
+	@cargo build --quiet --locked -p operator
+	@set -a; source .local/stack.env; set +a; "$(CARGO_TARGET_DIR)/debug/tenant" create "$(NAME)"
 
 demo: tools
 	@bash infra/local/demo.sh

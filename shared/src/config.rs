@@ -67,6 +67,11 @@ impl<F: Fn(&str) -> Option<String>> EnvReader<F> {
         self.problems.push(Problem { variable, reason: reason.into() });
     }
 
+    /// Records a problem found by the caller's own parsing of a variable.
+    pub fn invalid(&mut self, variable: &'static str, reason: impl Into<String>) {
+        self.problem(variable, reason);
+    }
+
     /// A required, non-empty string.
     pub fn required(&mut self, name: &'static str) -> String {
         match self.raw(name) {

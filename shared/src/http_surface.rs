@@ -27,6 +27,7 @@ pub enum ErrorCode {
     MethodNotAllowed,
     Conflict,
     PayloadTooLarge,
+    UnsupportedMediaType,
     Unprocessable,
     TooManyRequests,
     Internal,
@@ -43,6 +44,7 @@ impl ErrorCode {
             ErrorCode::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             ErrorCode::Conflict => StatusCode::CONFLICT,
             ErrorCode::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            ErrorCode::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ErrorCode::Unprocessable => StatusCode::UNPROCESSABLE_ENTITY,
             ErrorCode::TooManyRequests => StatusCode::TOO_MANY_REQUESTS,
             ErrorCode::Internal => StatusCode::INTERNAL_SERVER_ERROR,
@@ -59,6 +61,7 @@ impl ErrorCode {
             ErrorCode::MethodNotAllowed => "method_not_allowed",
             ErrorCode::Conflict => "conflict",
             ErrorCode::PayloadTooLarge => "payload_too_large",
+            ErrorCode::UnsupportedMediaType => "unsupported_media_type",
             ErrorCode::Unprocessable => "unprocessable",
             ErrorCode::TooManyRequests => "too_many_requests",
             ErrorCode::Internal => "internal",
@@ -133,5 +136,99 @@ mod tests {
         for (name, value) in SECURITY_HEADERS {
             assert_eq!(response.headers()[name], value);
         }
+    }
+}
+
+/// CORS from an allow-list: an allowed `Origin` is echoed back (never `*`),
+/// anything else gets no CORS headers at all, so browsers refuse it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Cors {
+    allowed_origins: Vec<String>,
+    allow_credentials: bool,
+}
+
+/// Methods and headers a browser may use against the API.
+const CORS_METHODS: &str = "GET, POST, PATCH, DELETE, OPTIONS";
+const CORS_HEADERS: &str = "authorization, content-type, idempotency-key";
+
+impl Cors {
+    /// Parses a comma-separated allow-list of origins (`https://app.example`).
+    /// `*`, paths, and plain-http origins other than localhost are refused.
+    pub fn parse(list: &str, allow_credentials: bool) -> Result<Self, String> {
+        let mut allowed_origins = Vec::new();
+        for raw in list.split(',').map(str::trim).filter(|s| !s.is_empty()) {
+            if raw == "*" {
+                return Err("must list origins; `*` is not allowed".into());
+            }
+            let url = url::Url::parse(raw).map_err(|_| format!("has an invalid origin {raw:?}"))?;
+            let local = matches!(url.host_str(), Some("localhost" | "127.0.0.1"));
+            let origin = url.origin().ascii_serialization();
+            if (url.scheme() != "https" && !(url.scheme() == "http" && local))
+                || origin != raw.trim_end_matches('/')
+            {
+                return Err(format!("has {raw:?}, which is not an https origin (scheme://host[:port])"));
+            }
+            allowed_origins.push(origin);
+        }
+        Ok(Self { allowed_origins, allow_credentials })
+    }
+
+    fn allows(&self, origin: &str) -> bool {
+        self.allowed_origins.iter().any(|o| o == origin)
+    }
+
+    /// Adds the CORS headers for an allowed origin.
+    pub fn apply(&self, origin: Option<&str>, response: &mut Response<Body>) {
+        let headers = response.headers_mut();
+        headers.append(header::VARY, HeaderValue::from_static("origin"));
+        let Some(origin) = origin.filter(|o| self.allows(o)) else { return };
+        if let Ok(value) = HeaderValue::from_str(origin) {
+            headers.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, value);
+            if self.allow_credentials {
+                headers.insert(header::ACCESS_CONTROL_ALLOW_CREDENTIALS, HeaderValue::from_static("true"));
+            }
+            headers.insert(header::ACCESS_CONTROL_EXPOSE_HEADERS, HeaderValue::from_static("x-request-id"));
+        }
+    }
+
+    /// The answer to a preflight `OPTIONS` request: 204 with the allowed
+    /// methods and headers for an allowed origin, a bare 204 otherwise.
+    pub fn preflight(&self, origin: Option<&str>) -> Response<Body> {
+        let mut response = Response::new(Body::Empty);
+        *response.status_mut() = StatusCode::NO_CONTENT;
+        if origin.is_some_and(|o| self.allows(o)) {
+            let headers = response.headers_mut();
+            headers.insert(header::ACCESS_CONTROL_ALLOW_METHODS, HeaderValue::from_static(CORS_METHODS));
+            headers.insert(header::ACCESS_CONTROL_ALLOW_HEADERS, HeaderValue::from_static(CORS_HEADERS));
+            headers.insert(header::ACCESS_CONTROL_MAX_AGE, HeaderValue::from_static("600"));
+        }
+        self.apply(origin, &mut response);
+        response
+    }
+}
+
+#[cfg(test)]
+mod cors_tests {
+    use super::*;
+
+    #[test]
+    fn wildcards_and_non_origins_are_refused() {
+        assert!(Cors::parse("*", false).is_err());
+        assert!(Cors::parse("https://a.example/path", false).is_err());
+        assert!(Cors::parse("http://a.example", false).is_err());
+        assert!(Cors::parse("https://a.example, http://localhost:3000", false).is_ok());
+    }
+
+    #[test]
+    fn only_listed_origins_are_echoed() {
+        let cors = Cors::parse("https://app.example", false).expect("valid");
+        let mut ok = Response::new(Body::Empty);
+        cors.apply(Some("https://app.example"), &mut ok);
+        assert_eq!(ok.headers()[header::ACCESS_CONTROL_ALLOW_ORIGIN], "https://app.example");
+        assert!(ok.headers().get(header::ACCESS_CONTROL_ALLOW_CREDENTIALS).is_none());
+        let mut evil = Response::new(Body::Empty);
+        cors.apply(Some("https://evil.example"), &mut evil);
+        assert!(evil.headers().get(header::ACCESS_CONTROL_ALLOW_ORIGIN).is_none());
+        assert_eq!(evil.headers()[header::VARY], "origin");
     }
 }

@@ -16,7 +16,7 @@ pub(crate) async fn check(deps: &Deps) -> Response<Body> {
     let probe = deps
         .dynamodb
         .get_item()
-        .table_name(&deps.table)
+        .table_name(&deps.config.stack.table_name)
         .key(schema::PK, AttributeValue::S("HEALTH".to_owned()))
         .key(schema::SK, AttributeValue::S("HEALTH".to_owned()))
         .send();

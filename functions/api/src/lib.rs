@@ -1,27 +1,112 @@
-//! The schedule intake API. For now it answers `GET /health`; every response,
-//! errors included, carries the security headers and the JSON error shape.
+//! The schedule intake API. Every response, errors included, carries the
+//! security headers, the CORS headers for allow-listed origins, and (for
+//! errors) the one JSON error shape with the request id.
 
+mod auth;
+mod body;
+pub mod config;
+mod error;
 mod health;
+mod media;
 
 use lambda_http::{Body, Error, Request, RequestExt, Response};
-use shared::http_surface::{error_response, finish, ErrorCode};
+use shared::{
+    http_surface::{finish, ErrorCode},
+    media::store::MediaStore,
+    post::PostStore,
+    tenant::TenantStore,
+};
+
+use crate::{config::ApiConfig, error::ApiError};
 
 /// What the handlers need, built once at init.
 pub struct Deps {
-    pub table: String,
+    pub config: ApiConfig,
     pub dynamodb: aws_sdk_dynamodb::Client,
+    pub tenants: TenantStore,
+    pub media: MediaStore,
+    pub posts: PostStore,
 }
 
-/// Routes one request. Never fails for a bad request: every outcome is a
-/// response; `Err` is left for the runtime's own failures.
+impl Deps {
+    pub fn new(config: ApiConfig, aws: &shared::aws::AwsClients) -> Self {
+        let table = config.stack.table_name.clone();
+        Self {
+            tenants: TenantStore::new(aws.dynamodb.clone(), &table),
+            media: MediaStore::new(aws.dynamodb.clone(), aws.s3.clone(), &table, &config.stack.media_bucket),
+            posts: PostStore::new(aws.dynamodb.clone(), &table),
+            dynamodb: aws.dynamodb.clone(),
+            config,
+        }
+    }
+}
+
+/// Routes one request. Every outcome is a response; `Err` is left for the
+/// runtime's own failures.
 pub async fn handle(request: Request, deps: &Deps) -> Result<Response<Body>, Error> {
-    let request_id = request.lambda_context_ref().map(|c| c.request_id.clone()).unwrap_or_default();
-    let method = request.method().as_str().to_owned();
-    let path = request.uri().path().to_owned();
-    let response = match (method.as_str(), path.as_str()) {
-        ("GET", "/health") => health::check(deps).await,
-        (_, "/health") => error_response(ErrorCode::MethodNotAllowed, "use GET", &request_id),
-        _ => error_response(ErrorCode::NotFound, "no such route", &request_id),
+    let request_id = request_id(&request);
+    let origin = request.headers().get("origin").and_then(|v| v.to_str().ok()).map(str::to_owned);
+    let mut response = if request.method() == "OPTIONS" {
+        deps.config.cors.preflight(origin.as_deref())
+    } else {
+        route(&request, deps).await.unwrap_or_else(|e| e.into_response(&request_id))
     };
+    deps.config.cors.apply(origin.as_deref(), &mut response);
+    if let Ok(value) = request_id.parse() {
+        response.headers_mut().insert("x-request-id", value);
+    }
     Ok(finish(response))
+}
+
+/// API Gateway's request id (the one its access logs carry), else Lambda's.
+fn request_id(request: &Request) -> String {
+    match request.request_context_ref() {
+        Some(lambda_http::request::RequestContext::ApiGatewayV2(ctx)) if ctx.request_id.is_some() => {
+            ctx.request_id.clone().unwrap_or_default()
+        }
+        _ => request.lambda_context_ref().map(|c| c.request_id.clone()).unwrap_or_default(),
+    }
+}
+
+/// The routes of the API, recognised before authentication so an unknown
+/// path is a 404 and a known path with the wrong method a 405 for anyone.
+enum Route<'a> {
+    Health,
+    CreateMedia,
+    GetMedia(String),
+    #[allow(dead_code)]
+    Other(&'a str),
+}
+
+fn recognise<'a>(method: &str, segments: &[&'a str]) -> Result<Route<'a>, ApiError> {
+    let known_path = matches!(segments, ["health"] | ["media"] | ["media", _, ..]);
+    match (method, segments) {
+        ("GET", ["health"]) => Ok(Route::Health),
+        ("POST", ["media"]) => Ok(Route::CreateMedia),
+        ("GET", ["media", rest @ ..]) => Ok(Route::GetMedia(rest.join("/"))),
+        _ if known_path => Err(method_not_allowed()),
+        _ => Err(ApiError::new(ErrorCode::NotFound, "no such route")),
+    }
+}
+
+async fn route(request: &Request, deps: &Deps) -> error::ApiResult {
+    // The path as sent: `Uri` normalisation would turn `/media/..` into `/`.
+    let raw = request.raw_http_path();
+    let path = if raw.is_empty() { request.uri().path().to_owned() } else { raw.to_owned() };
+    let segments: Vec<&str> = path.trim_start_matches('/').split('/').collect();
+    let route = recognise(request.method().as_str(), &segments)?;
+    if let Route::Health = route {
+        return Ok(health::check(deps).await);
+    }
+    let tenant = auth::tenant_of(request, deps).await?;
+    match route {
+        Route::Health => Ok(health::check(deps).await),
+        Route::CreateMedia => media::create(request, &tenant, deps).await,
+        Route::GetMedia(id) => media::get(&id, &tenant, deps).await,
+        Route::Other(_) => Err(ApiError::new(ErrorCode::NotFound, "no such route")),
+    }
+}
+
+fn method_not_allowed() -> ApiError {
+    ApiError::new(ErrorCode::MethodNotAllowed, "method not allowed on this route")
 }

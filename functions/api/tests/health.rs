@@ -1,16 +1,20 @@
 //! `GET /health` through the real lambda_http request path (API Gateway v2
 //! event fixtures) against the local stack's table.
 
+mod common;
+
 use std::process::Command;
 
 use api::{handle, Deps};
+use common::Api;
 use lambda_http::{http::StatusCode, request::from_str, Body, Response};
-use shared::{aws::AwsClients, config::StackConfig, http_surface::SECURITY_HEADERS};
+use shared::http_surface::SECURITY_HEADERS;
 
 async fn deps(table: Option<&str>) -> Deps {
-    let config = StackConfig::from_env().expect("stack env; run through `make test`");
-    let aws = AwsClients::load(&config).await;
-    Deps { table: table.map_or(config.table_name, str::to_owned), dynamodb: aws.dynamodb }
+    match table {
+        Some(table) => Api::start(&[("TABLE_NAME", table)]).await.deps,
+        None => Api::start(&[]).await.deps,
+    }
 }
 
 fn json(response: &Response<Body>) -> serde_json::Value {

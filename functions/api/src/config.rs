@@ -1,0 +1,66 @@
+//! The API's configuration: the stack's, plus the HTTP surface settings.
+
+use shared::{
+    config::{ConfigError, EnvReader, StackConfig},
+    http_surface::Cors,
+};
+
+/// Where the tenant of a request comes from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AuthMode {
+    /// `Authorization: Bearer tk_...` checked against the stored key hashes.
+    ApiKey,
+    /// Verified JWT claims from an API Gateway authorizer; names the claim.
+    Jwt { tenant_claim: String },
+}
+
+#[derive(Debug, Clone)]
+pub struct ApiConfig {
+    pub stack: StackConfig,
+    pub cors: Cors,
+    pub auth: AuthMode,
+    pub max_body_bytes: usize,
+    pub upload_url_ttl_seconds: u64,
+    pub schedule_horizon_days: u64,
+}
+
+impl ApiConfig {
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Self::read(EnvReader::from_process())
+    }
+
+    pub fn read<F: Fn(&str) -> Option<String>>(mut env: EnvReader<F>) -> Result<Self, ConfigError> {
+        let stack = StackConfig::read(&mut env);
+        let origins = env.optional("CORS_ALLOWED_ORIGINS", "");
+        let credentials = env.optional("CORS_ALLOW_CREDENTIALS", "false");
+        let credentials = match credentials.as_str() {
+            "true" => true,
+            "false" => false,
+            _ => {
+                env.invalid("CORS_ALLOW_CREDENTIALS", "must be true or false");
+                false
+            }
+        };
+        let cors = Cors::parse(&origins, credentials).unwrap_or_else(|reason| {
+            env.invalid("CORS_ALLOWED_ORIGINS", reason);
+            Cors::default()
+        });
+        let auth = match env.optional("AUTH_MODE", "api_key").as_str() {
+            "api_key" => AuthMode::ApiKey,
+            "jwt" => AuthMode::Jwt { tenant_claim: env.optional("JWT_TENANT_CLAIM", "tenant_id") },
+            _ => {
+                env.invalid("AUTH_MODE", "must be api_key or jwt");
+                AuthMode::ApiKey
+            }
+        };
+        let config = Self {
+            stack,
+            cors,
+            auth,
+            max_body_bytes: env.number("MAX_BODY_BYTES", 65_536, 1_024, 1_048_576) as usize,
+            upload_url_ttl_seconds: env.number("UPLOAD_URL_TTL_SECONDS", 900, 60, 3_600),
+            schedule_horizon_days: env.number("SCHEDULE_HORIZON_DAYS", 90, 1, 365),
+        };
+        env.finish(config)
+    }
+}

@@ -1,0 +1,115 @@
+//! `POST /media` (an upload slot for a server-generated key) and
+//! `GET /media/{id}` (settles the upload: HeadObject, then the pre-flight probe).
+
+use std::time::Duration;
+
+use lambda_http::{http::StatusCode, Request};
+use serde::{Deserialize, Serialize};
+use shared::{
+    http_surface::json_response,
+    media::{
+        check::settle_upload,
+        probe::MediaFacts,
+        store::{MediaItem, MediaStatus, MediaStore, UploadSlot},
+        ContentType, MediaId, MediaKind,
+    },
+    tenant::TenantId,
+};
+
+use crate::{
+    body,
+    error::{ApiError, ApiResult},
+    Deps,
+};
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NewMedia {
+    kind: MediaKind,
+    content_type: String,
+    size_bytes: u64,
+    #[serde(default)]
+    sha256: Option<String>,
+}
+
+#[derive(Serialize)]
+pub(crate) struct MediaView<'a> {
+    media_id: String,
+    kind: MediaKind,
+    content_type: &'static str,
+    status: MediaStatus,
+    declared_size_bytes: u64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    size_bytes: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    facts: Option<&'a MediaFacts>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    reason: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    upload: Option<UploadSlot>,
+}
+
+impl<'a> MediaView<'a> {
+    fn of(item: &'a MediaItem, upload: Option<UploadSlot>) -> Self {
+        Self {
+            media_id: item.id.to_string(),
+            kind: item.kind,
+            content_type: item.content_type.as_str(),
+            status: item.status,
+            declared_size_bytes: item.declared_size,
+            size_bytes: item.size,
+            facts: item.facts.as_ref(),
+            reason: item.reason.as_deref(),
+            upload,
+        }
+    }
+}
+
+fn validate(new: NewMedia) -> Result<(ContentType, u64, Option<String>), ApiError> {
+    let content_type = ContentType::parse(&new.content_type).ok_or_else(|| {
+        let allowed: Vec<_> = ContentType::ALL.iter().map(|c| c.as_str()).collect();
+        ApiError::bad_request(format!("content_type must be one of {}", allowed.join(", ")))
+    })?;
+    if content_type.kind() != new.kind {
+        return Err(ApiError::bad_request(format!(
+            "content_type {} does not fit kind {:?}",
+            content_type.as_str(),
+            new.kind
+        )));
+    }
+    let max = new.kind.max_bytes();
+    if new.size_bytes == 0 || new.size_bytes > max {
+        return Err(ApiError::bad_request(format!(
+            "size_bytes {} is outside 1..={max} for a {:?}",
+            new.size_bytes, new.kind
+        )));
+    }
+    let sha256 = match new.sha256 {
+        Some(h) if h.len() == 64 && h.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)) => {
+            Some(h)
+        }
+        Some(_) => return Err(ApiError::bad_request("sha256 must be 64 lower-case hex digits")),
+        None => None,
+    };
+    Ok((content_type, new.size_bytes, sha256))
+}
+
+pub async fn create(request: &Request, tenant: &TenantId, deps: &Deps) -> ApiResult {
+    let (content_type, size, sha256) = validate(body::json(request, deps.config.max_body_bytes)?)?;
+    let item = MediaStore::new_item(tenant, content_type, size, sha256);
+    deps.media.put(&item).await?;
+    let slot =
+        deps.media.presign_upload(&item, Duration::from_secs(deps.config.upload_url_ttl_seconds)).await?;
+    Ok(json_response(StatusCode::CREATED, &MediaView::of(&item, Some(slot))))
+}
+
+pub async fn get(raw_id: &str, tenant: &TenantId, deps: &Deps) -> ApiResult {
+    let id = parse_id(raw_id)?;
+    let item = deps.media.get(tenant, &id).await?.ok_or_else(|| ApiError::not_found("media"))?;
+    let item = settle_upload(&deps.media, item).await?;
+    Ok(json_response(StatusCode::OK, &MediaView::of(&item, None)))
+}
+
+pub fn parse_id(raw: &str) -> Result<MediaId, ApiError> {
+    MediaId::parse(raw).map_err(|e| ApiError::bad_request(e.to_string()))
+}

@@ -1,0 +1,255 @@
+//! Media records in DynamoDB and their objects in S3: presigned uploads,
+//! HeadObject checks and ranged reads for the pre-flight probe.
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use aws_sdk_dynamodb::types::AttributeValue;
+use aws_sdk_s3::presigning::PresigningConfig;
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+
+use super::probe::{MediaFacts, RangeSource};
+use super::{ContentType, MediaId, MediaKey, MediaKind};
+use crate::{error::StoreError, post::store::rfc3339, schema, tenant::TenantId};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum MediaStatus {
+    PendingUpload,
+    Ready,
+    Rejected,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MediaItem {
+    pub id: MediaId,
+    pub tenant: String,
+    pub kind: MediaKind,
+    pub content_type: ContentType,
+    pub declared_size: u64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sha256: Option<String>,
+    pub key: String,
+    pub status: MediaStatus,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub size: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub facts: Option<MediaFacts>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    pub created_at: String,
+    pub updated_at: String,
+}
+
+/// A presigned upload: the URL and the headers the client must send with it.
+#[derive(Debug, Clone, Serialize)]
+pub struct UploadSlot {
+    pub url: String,
+    pub method: &'static str,
+    pub headers: HashMap<String, String>,
+    pub expires_in_seconds: u64,
+}
+
+#[derive(Clone, Debug)]
+pub struct MediaStore {
+    dynamodb: aws_sdk_dynamodb::Client,
+    s3: aws_sdk_s3::Client,
+    table: String,
+    bucket: String,
+}
+
+fn s(v: impl Into<String>) -> AttributeValue {
+    AttributeValue::S(v.into())
+}
+
+impl MediaStore {
+    pub fn new(
+        dynamodb: aws_sdk_dynamodb::Client,
+        s3: aws_sdk_s3::Client,
+        table: impl Into<String>,
+        bucket: impl Into<String>,
+    ) -> Self {
+        Self { dynamodb, s3, table: table.into(), bucket: bucket.into() }
+    }
+
+    pub fn bucket(&self) -> &str {
+        &self.bucket
+    }
+
+    /// A new `PENDING_UPLOAD` record for a server-generated key.
+    pub fn new_item(
+        tenant: &TenantId,
+        content_type: ContentType,
+        declared_size: u64,
+        sha256: Option<String>,
+    ) -> MediaItem {
+        let id = MediaId::new();
+        let now = rfc3339(OffsetDateTime::now_utc());
+        MediaItem {
+            key: MediaKey::new(tenant, &id, content_type).as_str().to_owned(),
+            id,
+            tenant: tenant.to_string(),
+            kind: content_type.kind(),
+            content_type,
+            declared_size,
+            sha256,
+            status: MediaStatus::PendingUpload,
+            size: None,
+            facts: None,
+            reason: None,
+            created_at: now.clone(),
+            updated_at: now,
+        }
+    }
+
+    pub async fn put(&self, item: &MediaItem) -> Result<(), StoreError> {
+        let mut attrs: HashMap<String, AttributeValue> =
+            serde_dynamo::to_item(item).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        let (pk, sk) = schema::keys::media(&item.tenant, &item.id.to_string());
+        attrs.insert(schema::PK.into(), s(pk));
+        attrs.insert(schema::SK.into(), s(sk));
+        self.dynamodb
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(attrs))
+            .send()
+            .await
+            .map_err(|e| StoreError::from_sdk("dynamodb", e))?;
+        Ok(())
+    }
+
+    /// The tenant's media item; another tenant's id is a miss.
+    pub async fn get(&self, tenant: &TenantId, id: &MediaId) -> Result<Option<MediaItem>, StoreError> {
+        let (pk, sk) = schema::keys::media(tenant.as_str(), &id.to_string());
+        let out = self
+            .dynamodb
+            .get_item()
+            .table_name(&self.table)
+            .key(schema::PK, s(pk))
+            .key(schema::SK, s(sk))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(|e| StoreError::from_sdk("dynamodb", e))?;
+        out.item
+            .map(|i| serde_dynamo::from_item(i).map_err(|e| StoreError::Corrupt(e.to_string())))
+            .transpose()
+    }
+
+    /// Records the verdict of a check, once: only a `PENDING_UPLOAD` record
+    /// changes, so concurrent checks agree on one outcome.
+    pub async fn settle(&self, item: &MediaItem) -> Result<bool, StoreError> {
+        let mut attrs: HashMap<String, AttributeValue> =
+            serde_dynamo::to_item(item).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        let (pk, sk) = schema::keys::media(&item.tenant, &item.id.to_string());
+        attrs.insert(schema::PK.into(), s(pk));
+        attrs.insert(schema::SK.into(), s(sk));
+        let result = self
+            .dynamodb
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(attrs))
+            .condition_expression("#status = :pending")
+            .expression_attribute_names("#status", "status")
+            .expression_attribute_values(":pending", s("PENDING_UPLOAD"))
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(true),
+            Err(e) if e.as_service_error().is_some_and(|e| e.is_conditional_check_failed_exception()) => {
+                Ok(false)
+            }
+            Err(e) => Err(StoreError::from_sdk("dynamodb", e)),
+        }
+    }
+
+    /// A presigned PUT with the content type and length (and checksum, when
+    /// declared) bound into the signature.
+    pub async fn presign_upload(
+        &self,
+        item: &MediaItem,
+        expires: Duration,
+    ) -> Result<UploadSlot, StoreError> {
+        let config = PresigningConfig::expires_in(expires)
+            .map_err(|e| StoreError::Refused { service: "s3", message: e.to_string() })?;
+        let mut request = self
+            .s3
+            .put_object()
+            .bucket(&self.bucket)
+            .key(&item.key)
+            .content_type(item.content_type.as_str())
+            .content_length(item.declared_size as i64);
+        if let Some(checksum) = item.sha256.as_deref().and_then(hex_to_base64) {
+            request = request.checksum_sha256(checksum);
+        }
+        let presigned = request.presigned(config).await.map_err(|e| StoreError::from_sdk("s3", e))?;
+        let mut headers: HashMap<String, String> =
+            presigned.headers().map(|(k, v)| (k.to_owned(), v.to_owned())).collect();
+        headers.insert("content-type".into(), item.content_type.as_str().into());
+        headers.insert("content-length".into(), item.declared_size.to_string());
+        Ok(UploadSlot {
+            url: presigned.uri().to_owned(),
+            method: "PUT",
+            headers,
+            expires_in_seconds: expires.as_secs(),
+        })
+    }
+
+    /// Size and content type of an uploaded object, or `None` if absent.
+    pub async fn head(&self, key: &str) -> Result<Option<(u64, Option<String>)>, StoreError> {
+        match self.s3.head_object().bucket(&self.bucket).key(key).send().await {
+            Ok(out) => Ok(Some((
+                out.content_length().unwrap_or(0).max(0) as u64,
+                out.content_type().map(str::to_owned),
+            ))),
+            Err(e) if e.as_service_error().is_some_and(|e| e.is_not_found()) => Ok(None),
+            Err(e) => Err(StoreError::from_sdk("s3", e)),
+        }
+    }
+
+    /// Ranged reads of one object, for the probe.
+    pub fn ranges<'a>(&'a self, key: &'a str) -> ObjectRanges<'a> {
+        ObjectRanges { s3: &self.s3, bucket: &self.bucket, key }
+    }
+}
+
+fn hex_to_base64(hex_digest: &str) -> Option<String> {
+    use base64::Engine;
+    let bytes = hex::decode(hex_digest).ok().filter(|b| b.len() == 32)?;
+    Some(base64::engine::general_purpose::STANDARD.encode(bytes))
+}
+
+/// One object read by `Range` GETs.
+pub struct ObjectRanges<'a> {
+    s3: &'a aws_sdk_s3::Client,
+    bucket: &'a str,
+    key: &'a str,
+}
+
+impl RangeSource for ObjectRanges<'_> {
+    type Error = StoreError;
+
+    async fn read(&self, start: u64, len: u64) -> Result<Vec<u8>, StoreError> {
+        if len == 0 {
+            return Ok(Vec::new());
+        }
+        let out = self
+            .s3
+            .get_object()
+            .bucket(self.bucket)
+            .key(self.key)
+            .range(format!("bytes={start}-{}", start + len - 1))
+            .send()
+            .await
+            .map_err(|e| StoreError::from_sdk("s3", e))?;
+        let bytes = out
+            .body
+            .collect()
+            .await
+            .map_err(|e| StoreError::Unavailable { service: "s3", message: e.to_string() })?;
+        let mut data = bytes.to_vec();
+        data.truncate(len as usize);
+        Ok(data)
+    }
+}
