@@ -93,6 +93,13 @@ up() {
   printf '{"client_key":"%s","client_secret":"%s","current_key_id":"local-1","keys":{"local-1":"%s"}}' \
     "$client_key" "$client_secret" "$token_key" > "$secret_file"
 
+  log "starting the TikTok sandbox on $sandbox_url"
+  (cd "$ROOT" && cargo build --quiet --locked -p tiktok-sandbox)
+  SANDBOX_ADDR="$HOST:$SANDBOX_PORT" SANDBOX_CLIENT_KEY="$client_key" SANDBOX_CLIENT_SECRET="$client_secret" \
+    SANDBOX_WEBHOOK_URL="${SANDBOX_WEBHOOK_URL:-}" \
+    start_bg sandbox "$CARGO_TARGET_DIR/debug/tiktok-sandbox"
+  wait_http "$sandbox_url/_sandbox/health" sandbox 30
+
   log "creating the resources of template.yaml"
   local resources
   resources="$("$VENV/bin/python" "$ROOT/infra/local/bootstrap.py" "$ROOT/template.yaml" "$STACK_NAME" "$moto_url" "$secret_file")"

@@ -1,0 +1,69 @@
+//! The seeded sandbox creators: who can connect, and what creator_info says about each.
+
+use rand::rngs::StdRng;
+use rand::Rng;
+use serde::Serialize;
+
+pub const PUBLIC_OPTIONS: [&str; 4] =
+    ["PUBLIC_TO_EVERYONE", "MUTUAL_FOLLOW_FRIENDS", "FOLLOWER_OF_CREATOR", "SELF_ONLY"];
+pub const PRIVATE_OPTIONS: [&str; 2] = ["SELF_ONLY", "FOLLOWER_OF_CREATOR"];
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Creator {
+    pub open_id: String,
+    pub union_id: String,
+    pub username: String,
+    pub display_name: String,
+    pub avatar_url: String,
+    pub private: bool,
+    pub privacy_level_options: Vec<&'static str>,
+    pub comment_disabled: bool,
+    pub duet_disabled: bool,
+    pub stitch_disabled: bool,
+    pub max_video_post_duration_sec: u32,
+    /// The topic most of this creator's seeded videos are about.
+    pub topic: usize,
+}
+
+/// (username, display name, private, comment/duet/stitch disabled, max duration, topic)
+type Seed = (&'static str, &'static str, bool, [bool; 3], u32, usize);
+
+const SEEDS: [Seed; 6] = [
+    ("sandbox_creator", "Sandbox Creator", false, [false, false, false], 600, 0),
+    ("chef_maria", "Chef Maria", false, [false, true, false], 600, 1),
+    ("travel_tom", "Travel Tom", false, [false, false, false], 180, 2),
+    ("fit_with_lee", "Fit with Lee", false, [true, false, false], 300, 3),
+    ("quiet_studio", "Quiet Studio", true, [false, false, false], 600, 5),
+    ("private_pat", "Private Pat", true, [false, true, true], 60, 6),
+];
+
+/// The username `authorize` consents as when no `sandbox_user` is given.
+pub const DEFAULT_CREATOR: &str = "sandbox_creator";
+
+pub fn seeded(rng: &mut StdRng) -> Vec<Creator> {
+    SEEDS
+        .iter()
+        .map(|&(username, display_name, private, [comment, duet, stitch], max_duration, topic)| {
+            let open_id_bytes: [u8; 16] = rng.random();
+            let union_id_bytes: [u8; 16] = rng.random();
+            Creator {
+                open_id: format!("-000{}", hex::encode(open_id_bytes)),
+                union_id: format!("c9{}", hex::encode(union_id_bytes)),
+                username: username.to_string(),
+                display_name: display_name.to_string(),
+                avatar_url: format!("https://p16-sign.tiktokcdn.com/sandbox/{username}.jpeg"),
+                private,
+                privacy_level_options: if private {
+                    PRIVATE_OPTIONS.to_vec()
+                } else {
+                    PUBLIC_OPTIONS.to_vec()
+                },
+                comment_disabled: comment,
+                duet_disabled: duet,
+                stitch_disabled: stitch,
+                max_video_post_duration_sec: max_duration,
+                topic,
+            }
+        })
+        .collect()
+}

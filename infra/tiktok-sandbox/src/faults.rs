@@ -1,0 +1,218 @@
+//! Fault injection: rules set through `/_sandbox/faults`, applied by a middleware in front of
+//! every TikTok endpoint (which also counts calls per endpoint for `/_sandbox/calls`).
+
+use std::time::Duration;
+
+use axum::body::Body;
+use axum::extract::{Request, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use rand::Rng;
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+
+use crate::envelope::{log_id, status_for_code, ApiError};
+use crate::oauth;
+use crate::state::Shared;
+
+/// Marks a response that must not be sent: the server closes the connection instead.
+#[derive(Debug, Clone, Copy)]
+pub struct DropConnection;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FaultKind {
+    /// HTTP 429 with `rate_limit_exceeded`.
+    #[serde(rename = "http_429")]
+    Http429,
+    /// HTTP 5xx (`status`, default 500) with `internal_error`.
+    #[serde(rename = "http_5xx")]
+    Http5xx,
+    /// A TikTok error `code` with its documented HTTP status (or `status`).
+    ErrorCode,
+    /// Adds `latency_ms`, then the request proceeds (combines with one other fault).
+    Latency,
+    /// The request is processed, then the connection is closed without an answer.
+    Drop,
+    /// The request body is read, then the connection is closed; nothing is processed.
+    DropUnprocessed,
+    /// Revokes the calling account's tokens (or `open_id`'s) before the request is handled.
+    RevokeToken,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FaultSpec {
+    /// An endpoint name (see `endpoint_name`) or `*` for all.
+    pub endpoint: String,
+    pub kind: FaultKind,
+    /// Fire on the next N matching calls...
+    pub count: Option<u32>,
+    /// ...or on each call with this probability (0..=1), until cleared.
+    pub probability: Option<f64>,
+    pub status: Option<u16>,
+    pub code: Option<String>,
+    pub message: Option<String>,
+    pub latency_ms: Option<u64>,
+    pub open_id: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Rule {
+    pub spec: FaultSpec,
+    pub remaining: Option<u32>,
+    pub fired: u64,
+}
+
+#[derive(Debug, Default)]
+pub struct Faults {
+    pub rules: Vec<Rule>,
+}
+
+impl Faults {
+    pub fn add(&mut self, spec: FaultSpec) -> Result<(), String> {
+        match (spec.count, spec.probability) {
+            (Some(_), None) => {}
+            (None, Some(p)) if (0.0..=1.0).contains(&p) => {}
+            _ => return Err("give exactly one of count or probability (0..=1)".into()),
+        }
+        if spec.kind == FaultKind::ErrorCode && spec.code.is_none() {
+            return Err("error_code needs code".into());
+        }
+        if spec.kind == FaultKind::Latency && spec.latency_ms.is_none() {
+            return Err("latency needs latency_ms".into());
+        }
+        if spec.status.is_some_and(|s| StatusCode::from_u16(s).is_err()) {
+            return Err("status is not an HTTP status".into());
+        }
+        self.rules.push(Rule { remaining: spec.count, spec, fired: 0 });
+        Ok(())
+    }
+
+    pub fn clear(&mut self, endpoint: Option<&str>) {
+        self.rules.retain(|r| endpoint.is_some_and(|e| r.spec.endpoint != e));
+    }
+
+    /// The rules that fire for this call: total latency and at most one other fault.
+    fn fire(&mut self, endpoint: &str) -> (u64, Option<FaultSpec>) {
+        let mut rng = rand::rng();
+        let mut latency = 0;
+        let mut terminal = None;
+        for rule in self.rules.iter_mut() {
+            if rule.spec.endpoint != endpoint && rule.spec.endpoint != "*" {
+                continue;
+            }
+            let is_latency = rule.spec.kind == FaultKind::Latency;
+            if !is_latency && terminal.is_some() {
+                continue;
+            }
+            let fires = match (rule.remaining.as_mut(), rule.spec.probability) {
+                (Some(n), _) if *n > 0 => {
+                    *n -= 1;
+                    true
+                }
+                (None, Some(p)) => rng.random_bool(p),
+                _ => false,
+            };
+            if fires {
+                rule.fired += 1;
+                if is_latency {
+                    latency += rule.spec.latency_ms.unwrap_or(0);
+                } else {
+                    terminal = Some(rule.spec.clone());
+                }
+            }
+        }
+        self.rules.retain(|r| r.remaining != Some(0));
+        (latency, terminal)
+    }
+}
+
+/// The name of a TikTok endpoint, as used by faults and call counters.
+pub fn endpoint_name(path: &str) -> Option<&'static str> {
+    if path.starts_with("/upload/") {
+        return Some("upload");
+    }
+    Some(match path.trim_end_matches('/') {
+        "/v2/auth/authorize" => "authorize",
+        "/v2/oauth/token" => "token",
+        "/v2/oauth/revoke" => "revoke",
+        "/v2/user/info" => "user_info",
+        "/v2/post/publish/creator_info/query" => "creator_info",
+        "/v2/post/publish/video/init" => "video_init",
+        "/v2/post/publish/inbox/video/init" => "inbox_init",
+        "/v2/post/publish/content/init" => "content_init",
+        "/v2/post/publish/status/fetch" => "status",
+        "/v2/post/publish/cancel" => "cancel",
+        "/v2/video/list" => "video_list",
+        "/v2/research/video/query" => "research_query",
+        _ => return None,
+    })
+}
+
+pub async fn inject(State(state): State<Shared>, request: Request, next: Next) -> Response {
+    let Some(name) = endpoint_name(request.uri().path()) else { return next.run(request).await };
+    state.count_call(name);
+    let (latency, fault) = state.faults().fire(name);
+    if latency > 0 {
+        tokio::time::sleep(Duration::from_millis(latency)).await;
+    }
+    let Some(fault) = fault else { return next.run(request).await };
+    tracing::info!(endpoint = name, kind = ?fault.kind, "fault injected");
+    let oauth_shape = matches!(name, "token" | "revoke");
+    match fault.kind {
+        FaultKind::Latency => next.run(request).await,
+        FaultKind::Http429 => ApiError::rate_limited().into_response(),
+        FaultKind::Http5xx => {
+            let status = fault.status.and_then(|s| StatusCode::from_u16(s).ok());
+            ApiError::new(
+                status.unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
+                "internal_error",
+                "injected fault",
+            )
+            .into_response()
+        }
+        FaultKind::ErrorCode => error_code(&fault, oauth_shape),
+        FaultKind::Drop | FaultKind::DropUnprocessed => {
+            let (parts, body) = request.into_parts();
+            // Receive the whole body first: the client has sent its request.
+            let Ok(bytes) = axum::body::to_bytes(body, usize::MAX).await else { return dropped() };
+            if fault.kind == FaultKind::Drop {
+                let _ = next.run(Request::from_parts(parts, Body::from(bytes))).await;
+            }
+            dropped()
+        }
+        FaultKind::RevokeToken => {
+            let open_id = fault.open_id.clone().or_else(|| bearer_account(&state, request.headers()));
+            if let Some(open_id) = open_id {
+                oauth::revoke_account(&state, &open_id, 1);
+            }
+            next.run(request).await
+        }
+    }
+}
+
+fn error_code(fault: &FaultSpec, oauth_shape: bool) -> Response {
+    let code = fault.code.clone().unwrap_or_else(|| "internal_error".into());
+    let message = fault.message.clone().unwrap_or_else(|| "injected fault".into());
+    let status = fault.status.and_then(|s| StatusCode::from_u16(s).ok());
+    if oauth_shape {
+        let status = status.unwrap_or(StatusCode::BAD_REQUEST);
+        let body = json!({"error": code, "error_description": message, "log_id": log_id()});
+        return (status, Json(body)).into_response();
+    }
+    ApiError::new(status.unwrap_or_else(|| status_for_code(&code)), &code, message).into_response()
+}
+
+fn dropped() -> Response {
+    let mut response = StatusCode::INTERNAL_SERVER_ERROR.into_response();
+    response.extensions_mut().insert(DropConnection);
+    response
+}
+
+fn bearer_account(state: &Shared, headers: &HeaderMap) -> Option<String> {
+    let token = headers.get("authorization")?.to_str().ok()?.split_once(' ')?.1.trim().to_string();
+    state.store().access.get(&token)?.open_id.clone()
+}

@@ -1,0 +1,142 @@
+use reqwest::StatusCode;
+use serde_json::json;
+
+use crate::common::*;
+
+#[tokio::test]
+async fn next_n_500s_then_normal_answers() {
+    let env = env().await;
+    let token = env.access_token("sandbox_creator").await;
+    env.admin(
+        "/_sandbox/faults",
+        json!({"endpoint": "creator_info", "kind": "http_5xx", "count": 2, "status": 503}),
+    )
+    .await;
+    for _ in 0..2 {
+        let (status, body) = env.api(&token, "/v2/post/publish/creator_info/query/", json!({})).await;
+        assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(body["error"]["code"], "internal_error");
+    }
+    assert_eq!(env.api(&token, "/v2/post/publish/creator_info/query/", json!({})).await.0, StatusCode::OK);
+    assert_eq!(env.admin_get("/_sandbox/calls").await["creator_info"], 3);
+}
+
+#[tokio::test]
+async fn error_code_fault_answers_with_the_documented_status() {
+    let env = env().await;
+    let token = env.access_token("sandbox_creator").await;
+    let fault = json!({"endpoint": "video_init", "kind": "error_code", "code": "spam_risk_user_banned_from_posting", "count": 1});
+    env.admin("/_sandbox/faults", fault).await;
+    let init = direct_post("t", "SELF_ONLY", file_source(1000, 1000, 1));
+    let (status, body) = env.api(&token, "/v2/post/publish/video/init/", init).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    assert_eq!(body["error"]["code"], "spam_risk_user_banned_from_posting");
+    assert_eq!(body["data"], json!({}));
+}
+
+#[tokio::test]
+async fn oauth_error_code_fault_is_flat() {
+    let env = env().await;
+    let tokens = env.connect("sandbox_creator").await;
+    env.admin(
+        "/_sandbox/faults",
+        json!({"endpoint": "token", "kind": "error_code", "code": "invalid_grant", "count": 1}),
+    )
+    .await;
+    let refresh = tokens["refresh_token"].as_str().unwrap();
+    let (status, body) = env.token(&[("grant_type", "refresh_token"), ("refresh_token", refresh)]).await;
+    assert_eq!((status, body["error"].as_str()), (StatusCode::BAD_REQUEST, Some("invalid_grant")));
+}
+
+#[tokio::test]
+async fn dropped_connection_after_processing_is_a_client_error_but_the_post_exists() {
+    let env = env().await;
+    let token = env.access_token("sandbox_creator").await;
+    env.admin("/_sandbox/faults", json!({"endpoint": "video_init", "kind": "drop", "count": 1})).await;
+    let init = direct_post("t", "SELF_ONLY", file_source(1000, 1000, 1));
+    let result =
+        env.http.post(env.url("/v2/post/publish/video/init/")).bearer_auth(&token).json(&init).send().await;
+    let err = result.expect_err("the connection is dropped without an answer");
+    assert!(!err.is_status());
+    let posts = env.admin_get("/_sandbox/posts").await;
+    assert_eq!(posts["posts"].as_array().unwrap().len(), 1, "processed before the drop");
+    // The fault was used up: the next call is answered.
+    assert_eq!(env.api(&token, "/v2/post/publish/video/init/", init).await.0, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn dropped_connection_before_processing_creates_nothing() {
+    let env = env().await;
+    let token = env.access_token("sandbox_creator").await;
+    env.admin("/_sandbox/faults", json!({"endpoint": "video_init", "kind": "drop_unprocessed", "count": 1}))
+        .await;
+    let init = direct_post("t", "SELF_ONLY", file_source(1000, 1000, 1));
+    let result =
+        env.http.post(env.url("/v2/post/publish/video/init/")).bearer_auth(&token).json(&init).send().await;
+    assert!(result.is_err());
+    assert_eq!(env.admin_get("/_sandbox/posts").await["posts"], json!([]));
+    assert_eq!(env.admin_get("/_sandbox/calls").await["video_init"], 1);
+}
+
+#[tokio::test]
+async fn latency_fault_delays_the_answer() {
+    let env = env().await;
+    let token = env.access_token("sandbox_creator").await;
+    env.admin(
+        "/_sandbox/faults",
+        json!({"endpoint": "creator_info", "kind": "latency", "latency_ms": 300, "count": 1}),
+    )
+    .await;
+    let started = std::time::Instant::now();
+    assert_eq!(env.api(&token, "/v2/post/publish/creator_info/query/", json!({})).await.0, StatusCode::OK);
+    assert!(started.elapsed() >= std::time::Duration::from_millis(300));
+}
+
+#[tokio::test]
+async fn probability_one_fault_fires_until_cleared() {
+    let env = env().await;
+    let token = env.access_token("sandbox_creator").await;
+    env.admin(
+        "/_sandbox/faults",
+        json!({"endpoint": "creator_info", "kind": "http_429", "probability": 1.0}),
+    )
+    .await;
+    for _ in 0..3 {
+        assert_eq!(
+            env.api(&token, "/v2/post/publish/creator_info/query/", json!({})).await.0,
+            StatusCode::TOO_MANY_REQUESTS
+        );
+    }
+    env.http.delete(env.url("/_sandbox/faults")).send().await.unwrap();
+    assert_eq!(env.api(&token, "/v2/post/publish/creator_info/query/", json!({})).await.0, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn admin_revocation_invalidates_the_account() {
+    let env = env().await;
+    let tokens = env.connect("sandbox_creator").await;
+    let body = env.admin("/_sandbox/accounts/sandbox_creator/revoke", json!({})).await;
+    assert_eq!(body["revoked_tokens"], 2);
+    let token = tokens["access_token"].as_str().unwrap();
+    let (status, _) = env.api(token, "/v2/post/publish/creator_info/query/", json!({})).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    let refresh = tokens["refresh_token"].as_str().unwrap();
+    assert_eq!(
+        env.token(&[("grant_type", "refresh_token"), ("refresh_token", refresh)]).await.1["error"],
+        "invalid_grant"
+    );
+}
+
+#[tokio::test]
+async fn reset_clears_state_but_keeps_the_data_set() {
+    let env = env().await;
+    let token = env.access_token("sandbox_creator").await;
+    let before = env.admin_get("/_sandbox/dataset").await["videos"].as_array().unwrap().len();
+    env.http.post(env.url("/_sandbox/reset")).send().await.unwrap();
+    assert_eq!(
+        env.api(&token, "/v2/post/publish/creator_info/query/", json!({})).await.0,
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(env.admin_get("/_sandbox/dataset").await["videos"].as_array().unwrap().len(), before);
+    assert_eq!(env.admin_get("/_sandbox/calls").await["creator_info"], 1);
+}
