@@ -2,9 +2,17 @@
 //! `{"error": {"code", "message", "request_id"}}` and the security headers put
 //! on every response, errors included.
 
+pub mod auth;
+pub mod error;
+pub mod request;
+
 use lambda_http::http::{header, HeaderValue, StatusCode};
 use lambda_http::{Body, Response};
 use serde::Serialize;
+
+pub use auth::{tenant_of, AuthMode};
+pub use error::{ApiError, ApiResult};
+pub use request::{json_body, raw_path, request_id, segments};
 
 /// Headers set on every response (HSTS, nosniff, frame-deny, no-referrer and a
 /// CSP that allows nothing: the API serves JSON, never active content).

@@ -2,17 +2,8 @@
 
 use shared::{
     config::{ConfigError, EnvReader, StackConfig},
-    http_surface::Cors,
+    http_surface::{AuthMode, Cors},
 };
-
-/// Where the tenant of a request comes from.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum AuthMode {
-    /// `Authorization: Bearer tk_...` checked against the stored key hashes.
-    ApiKey,
-    /// Verified JWT claims from an API Gateway authorizer; names the claim.
-    Jwt { tenant_claim: String },
-}
 
 #[derive(Debug, Clone)]
 pub struct ApiConfig {
@@ -45,14 +36,7 @@ impl ApiConfig {
             env.invalid("CORS_ALLOWED_ORIGINS", reason);
             Cors::default()
         });
-        let auth = match env.optional("AUTH_MODE", "api_key").as_str() {
-            "api_key" => AuthMode::ApiKey,
-            "jwt" => AuthMode::Jwt { tenant_claim: env.optional("JWT_TENANT_CLAIM", "tenant_id") },
-            _ => {
-                env.invalid("AUTH_MODE", "must be api_key or jwt");
-                AuthMode::ApiKey
-            }
-        };
+        let auth = AuthMode::read(&mut env);
         let config = Self {
             stack,
             cors,

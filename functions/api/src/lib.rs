@@ -2,22 +2,19 @@
 //! security headers, the CORS headers for allow-listed origins, and (for
 //! errors) the one JSON error shape with the request id.
 
-mod auth;
-mod body;
 pub mod config;
-mod error;
 mod health;
 mod media;
 
-use lambda_http::{Body, Error, Request, RequestExt, Response};
+use lambda_http::{Body, Error, Request, Response};
 use shared::{
-    http_surface::{finish, ErrorCode},
+    http_surface::{finish, raw_path, request_id, segments, tenant_of, ApiError, ApiResult, ErrorCode},
     media::store::MediaStore,
     post::PostStore,
     tenant::TenantStore,
 };
 
-use crate::{config::ApiConfig, error::ApiError};
+use crate::config::ApiConfig;
 
 /// What the handlers need, built once at init.
 pub struct Deps {
@@ -58,16 +55,6 @@ pub async fn handle(request: Request, deps: &Deps) -> Result<Response<Body>, Err
     Ok(finish(response))
 }
 
-/// API Gateway's request id (the one its access logs carry), else Lambda's.
-fn request_id(request: &Request) -> String {
-    match request.request_context_ref() {
-        Some(lambda_http::request::RequestContext::ApiGatewayV2(ctx)) if ctx.request_id.is_some() => {
-            ctx.request_id.clone().unwrap_or_default()
-        }
-        _ => request.lambda_context_ref().map(|c| c.request_id.clone()).unwrap_or_default(),
-    }
-}
-
 /// The routes of the API, recognised before authentication so an unknown
 /// path is a 404 and a known path with the wrong method a 405 for anyone.
 enum Route<'a> {
@@ -84,29 +71,23 @@ fn recognise<'a>(method: &str, segments: &[&'a str]) -> Result<Route<'a>, ApiErr
         ("GET", ["health"]) => Ok(Route::Health),
         ("POST", ["media"]) => Ok(Route::CreateMedia),
         ("GET", ["media", rest @ ..]) => Ok(Route::GetMedia(rest.join("/"))),
-        _ if known_path => Err(method_not_allowed()),
+        _ if known_path => Err(ApiError::method_not_allowed()),
         _ => Err(ApiError::new(ErrorCode::NotFound, "no such route")),
     }
 }
 
-async fn route(request: &Request, deps: &Deps) -> error::ApiResult {
-    // The path as sent: `Uri` normalisation would turn `/media/..` into `/`.
-    let raw = request.raw_http_path();
-    let path = if raw.is_empty() { request.uri().path().to_owned() } else { raw.to_owned() };
-    let segments: Vec<&str> = path.trim_start_matches('/').split('/').collect();
+async fn route(request: &Request, deps: &Deps) -> ApiResult {
+    let path = raw_path(request);
+    let segments = segments(&path);
     let route = recognise(request.method().as_str(), &segments)?;
     if let Route::Health = route {
         return Ok(health::check(deps).await);
     }
-    let tenant = auth::tenant_of(request, deps).await?;
+    let tenant = tenant_of(request, &deps.config.auth, &deps.tenants).await?;
     match route {
         Route::Health => Ok(health::check(deps).await),
         Route::CreateMedia => media::create(request, &tenant, deps).await,
         Route::GetMedia(id) => media::get(&id, &tenant, deps).await,
         Route::Other(_) => Err(ApiError::new(ErrorCode::NotFound, "no such route")),
     }
-}
-
-fn method_not_allowed() -> ApiError {
-    ApiError::new(ErrorCode::MethodNotAllowed, "method not allowed on this route")
 }

@@ -16,11 +16,9 @@ use shared::{
     tenant::TenantId,
 };
 
-use crate::{
-    body,
-    error::{ApiError, ApiResult},
-    Deps,
-};
+use shared::http_surface::{json_body, ApiError, ApiResult};
+
+use crate::Deps;
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -95,7 +93,7 @@ fn validate(new: NewMedia) -> Result<(ContentType, u64, Option<String>), ApiErro
 }
 
 pub async fn create(request: &Request, tenant: &TenantId, deps: &Deps) -> ApiResult {
-    let (content_type, size, sha256) = validate(body::json(request, deps.config.max_body_bytes)?)?;
+    let (content_type, size, sha256) = validate(json_body(request, deps.config.max_body_bytes)?)?;
     let item = MediaStore::new_item(tenant, content_type, size, sha256);
     deps.media.put(&item).await?;
     let slot =

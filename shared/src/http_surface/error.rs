@@ -2,10 +2,9 @@
 //! logged with their detail and answered with a generic message.
 
 use lambda_http::{Body, Response};
-use shared::{
-    error::StoreError,
-    http_surface::{error_response, ErrorCode},
-};
+
+use super::{error_response, ErrorCode};
+use crate::error::StoreError;
 
 #[derive(Debug)]
 pub struct ApiError {
@@ -24,6 +23,10 @@ impl ApiError {
 
     pub fn not_found(what: &str) -> Self {
         Self::new(ErrorCode::NotFound, format!("no such {what}"))
+    }
+
+    pub fn method_not_allowed() -> Self {
+        Self::new(ErrorCode::MethodNotAllowed, "method not allowed on this route")
     }
 
     pub fn into_response(self, request_id: &str) -> Response<Body> {

@@ -1,22 +1,48 @@
 //! Who is calling: the tenant from an API key, or from verified JWT claims
-//! when the API is deployed behind an API Gateway JWT authorizer.
+//! when a function is deployed behind an API Gateway JWT authorizer.
 
 use lambda_http::{request::RequestContext, Request, RequestExt};
 use secrecy::SecretString;
-use shared::{
-    http_surface::ErrorCode,
-    tenant::{bearer, TenantId},
-};
 
-use crate::{config::AuthMode, error::ApiError, Deps};
+use super::{ApiError, ErrorCode};
+use crate::config::EnvReader;
+use crate::tenant::{bearer, TenantId, TenantStore};
 
-pub async fn tenant_of(request: &Request, deps: &Deps) -> Result<TenantId, ApiError> {
-    match &deps.config.auth {
+/// Where the tenant of a request comes from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AuthMode {
+    /// `Authorization: Bearer tk_...` checked against the stored key hashes.
+    ApiKey,
+    /// Verified JWT claims from an API Gateway authorizer; names the claim.
+    Jwt { tenant_claim: String },
+}
+
+impl AuthMode {
+    /// `AUTH_MODE` (`api_key` | `jwt`) and `JWT_TENANT_CLAIM` (default `tenant_id`).
+    pub fn read<F: Fn(&str) -> Option<String>>(env: &mut EnvReader<F>) -> Self {
+        match env.optional("AUTH_MODE", "api_key").as_str() {
+            "api_key" => AuthMode::ApiKey,
+            "jwt" => AuthMode::Jwt { tenant_claim: env.optional("JWT_TENANT_CLAIM", "tenant_id") },
+            _ => {
+                env.invalid("AUTH_MODE", "must be api_key or jwt");
+                AuthMode::ApiKey
+            }
+        }
+    }
+}
+
+/// The calling tenant, or a 401 that does not say which check failed.
+pub async fn tenant_of(
+    request: &Request,
+    mode: &AuthMode,
+    tenants: &TenantStore,
+) -> Result<TenantId, ApiError> {
+    match mode {
         AuthMode::ApiKey => {
             let header = request.headers().get("authorization").and_then(|v| v.to_str().ok());
             let key = bearer(header).map_err(|e| unauthorized(&e.to_string()))?;
             let key = SecretString::from(key.to_owned());
-            match deps.tenants.authenticate(&key).await? {
+            match tenants.authenticate(&key).await? {
                 Ok(tenant) => Ok(tenant),
                 Err(e) => {
                     tracing::info!(reason = %e, "api key refused");
