@@ -4,6 +4,7 @@
 //! Function crates are thin wiring around what lives here, so all of it can be
 //! tested without Lambda.
 
+pub mod account;
 pub mod aws;
 pub mod config;
 pub mod error;
@@ -14,3 +15,4 @@ pub mod schema;
 pub mod telemetry;
 pub mod tenant;
 pub mod tiktok;
+pub mod vault;

@@ -1,7 +1,9 @@
 //! Test support for HTTP functions: requests are real API Gateway v2 events
 //! (the fixture `events/api-get-health.json` with method, path, query,
 //! headers and body replaced) parsed by `lambda_http` itself, and replies are
-//! read back as status, headers and JSON.
+//! read back as status, headers and JSON. `tiktok` runs a private sandbox app.
+
+pub mod tiktok;
 
 use std::collections::HashMap;
 

@@ -234,3 +234,115 @@ impl PostStore {
         serde_dynamo::from_item(item).map_err(|e| TransitionError::Store(StoreError::Corrupt(e.to_string())))
     }
 }
+
+/// One page of a tenant's posts.
+#[derive(Debug, Default)]
+pub struct PostPage {
+    pub posts: Vec<Post>,
+    /// Opaque continuation: the last key of this page.
+    pub next: Option<HashMap<String, AttributeValue>>,
+}
+
+/// What to list: scheduled-time range and optional account and status filters.
+#[derive(Debug, Default, Clone)]
+pub struct PostQuery {
+    pub account_id: Option<String>,
+    pub statuses: Vec<PostStatus>,
+    /// RFC 3339 bounds on `scheduled_at`, inclusive.
+    pub from: Option<String>,
+    pub to: Option<String>,
+    pub limit: i32,
+}
+
+impl PostStore {
+    /// A page of the tenant's posts ordered by scheduled time (a Query on the
+    /// owner index; account and status are filters within it).
+    pub async fn list(
+        &self,
+        tenant: &str,
+        q: &PostQuery,
+        start: Option<HashMap<String, AttributeValue>>,
+    ) -> Result<PostPage, StoreError> {
+        let mut key_condition = "#o = :o".to_owned();
+        let mut names: HashMap<String, String> =
+            [("#o".to_owned(), schema::GSI_BY_OWNER_PK.to_owned())].into();
+        let mut values: HashMap<String, AttributeValue> =
+            [(":o".to_owned(), s(schema::keys::posts_of(tenant)))].into();
+        // Every RFC 3339 time sorts after "0".
+        let lo = q.from.clone().unwrap_or_else(|| "0".to_owned());
+        // `~` sorts after every id character, so `to` is inclusive.
+        let hi = q.to.clone().map_or_else(|| "~".to_owned(), |t| format!("{t}#~"));
+        key_condition.push_str(" AND #os BETWEEN :lo AND :hi");
+        names.insert("#os".into(), schema::GSI_BY_OWNER_SK.into());
+        values.insert(":lo".into(), s(lo));
+        values.insert(":hi".into(), s(hi));
+        let mut filters = Vec::new();
+        if let Some(account) = &q.account_id {
+            filters.push("#acct = :acct".to_owned());
+            names.insert("#acct".into(), "account_id".into());
+            values.insert(":acct".into(), s(account.clone()));
+        }
+        if !q.statuses.is_empty() {
+            let placeholders: Vec<String> = (0..q.statuses.len()).map(|i| format!(":st{i}")).collect();
+            for (p, st) in placeholders.iter().zip(&q.statuses) {
+                values.insert(p.clone(), s(st.as_str()));
+            }
+            filters.push(format!("#status IN ({})", placeholders.join(", ")));
+            names.insert("#status".into(), "status".into());
+        }
+        let out = self
+            .dynamodb
+            .query()
+            .table_name(&self.table)
+            .index_name(schema::GSI_BY_OWNER)
+            .key_condition_expression(key_condition)
+            .set_filter_expression((!filters.is_empty()).then(|| filters.join(" AND ")))
+            .set_expression_attribute_names(Some(names))
+            .set_expression_attribute_values(Some(values))
+            .set_exclusive_start_key(start)
+            .limit(q.limit.clamp(1, 100))
+            .send()
+            .await
+            .map_err(|e| StoreError::from_sdk("dynamodb", e))?;
+        let posts = out
+            .items()
+            .iter()
+            .map(|i| serde_dynamo::from_item(i.clone()).map_err(|e| StoreError::Corrupt(e.to_string())))
+            .collect::<Result<Vec<Post>, _>>()?;
+        Ok(PostPage { posts, next: out.last_evaluated_key })
+    }
+
+    /// Holds every pending post of an account (its tokens are gone or
+    /// refused). Posts another writer moved meanwhile are left alone.
+    pub async fn hold_account_posts(
+        &self,
+        tenant: &str,
+        account_id: &str,
+        by: &str,
+        reason: &str,
+    ) -> Result<usize, StoreError> {
+        let q = PostQuery {
+            account_id: Some(account_id.to_owned()),
+            statuses: vec![PostStatus::Scheduled, PostStatus::Queued, PostStatus::RetryWait],
+            limit: 100,
+            ..PostQuery::default()
+        };
+        let mut held = 0;
+        let mut start = None;
+        loop {
+            let page = self.list(tenant, &q, start).await?;
+            for post in page.posts {
+                let t = Transition::new(PostStatus::Held, by, reason);
+                match self.transition(tenant, &post.id, post.status, t).await {
+                    Ok(_) => held += 1,
+                    Err(TransitionError::Conflict { .. } | TransitionError::Refused { .. }) => {}
+                    Err(TransitionError::Store(e)) => return Err(e),
+                }
+            }
+            start = page.next;
+            if start.is_none() {
+                return Ok(held);
+            }
+        }
+    }
+}

@@ -1,0 +1,197 @@
+//! A valid access token for an account, whoever asks.
+//!
+//! Refresh tokens rotate: two concurrent refreshes of one account would lose
+//! it. So a refresh happens only under the account's lease (a conditional
+//! write with an expiry); callers that find the lease taken wait for the
+//! holder's result and read the new token. The rotated tokens are persisted
+//! (sealed, under the lease) before the new access token is handed out.
+//! A refresh TikTok refuses marks the account `REAUTH_REQUIRED` and holds its
+//! pending posts.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use time::OffsetDateTime;
+
+use super::{Account, AccountStatus, AccountStore};
+use crate::error::StoreError;
+use crate::post::PostStore;
+use crate::tiktok::{AccessToken, ErrorClass, RefreshError, RefreshToken, TikTokClient, TikTokError};
+use crate::vault::{SecretCache, SecretError, VaultError};
+
+/// Refresh when the access token expires within this margin.
+pub const REFRESH_MARGIN_SECONDS: i64 = 10 * 60;
+const LEASE_SECONDS: i64 = 30;
+const WAIT_STEP: Duration = Duration::from_millis(100);
+const MAX_WAITS: u32 = 400;
+
+#[derive(Debug, thiserror::Error)]
+pub enum TokenError {
+    #[error("no such account")]
+    NotFound,
+    /// The account needs to be connected again (refresh refused, app removed, disconnected).
+    #[error("account needs re-authorisation: {0}")]
+    ReauthRequired(String),
+    /// The stored token cannot be opened: a typed failure, never a fallback.
+    #[error("stored token cannot be decrypted: {0}")]
+    Vault(#[from] VaultError),
+    #[error(transparent)]
+    Secret(#[from] SecretError),
+    #[error(transparent)]
+    TikTok(TikTokError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("timed out waiting for another refresh of the account")]
+    LeaseTimeout,
+}
+
+impl TokenError {
+    /// Whether trying again later can help.
+    pub fn is_retryable(&self) -> bool {
+        match self {
+            TokenError::TikTok(e) => matches!(e.class(), ErrorClass::Retry { .. }),
+            TokenError::Store(e) => e.is_retryable(),
+            TokenError::Secret(SecretError::Unavailable(_)) | TokenError::LeaseTimeout => true,
+            _ => false,
+        }
+    }
+}
+
+/// Hands out valid access tokens; one per process, shared by handlers.
+pub struct TokenKeeper {
+    pub accounts: AccountStore,
+    pub posts: PostStore,
+    pub secrets: Arc<SecretCache>,
+    pub client: TikTokClient,
+    /// Identifies this process as a lease owner.
+    pub owner: String,
+}
+
+impl TokenKeeper {
+    /// A valid access token for `account_id`, refreshed first if it expires
+    /// within the margin.
+    pub async fn access_token(&self, account_id: &str) -> Result<AccessToken, TokenError> {
+        for _ in 0..MAX_WAITS {
+            let account = self.accounts.get(account_id).await?.ok_or(TokenError::NotFound)?;
+            let now = OffsetDateTime::now_utc().unix_timestamp();
+            if account.status != AccountStatus::Active {
+                return Err(TokenError::ReauthRequired(account.status_reason.unwrap_or_default()));
+            }
+            if account.access_expires_at > now + REFRESH_MARGIN_SECONDS {
+                return self.open_access(&account).await;
+            }
+            let owner = format!("{}:{}", self.owner, ulid::Ulid::new());
+            if self.accounts.acquire_refresh_lease(account_id, &owner, LEASE_SECONDS).await? {
+                return self.refresh_under_lease(account_id, &owner).await;
+            }
+            tokio::time::sleep(WAIT_STEP).await;
+        }
+        Err(TokenError::LeaseTimeout)
+    }
+
+    async fn open_access(&self, account: &Account) -> Result<AccessToken, TokenError> {
+        let secret = self.secrets.get().await?;
+        let sealed = account.sealed_access_token.as_deref().ok_or(VaultError::Malformed)?;
+        let token = secret.ring.open(&account.id, sealed)?;
+        Ok(AccessToken::new(secrecy::ExposeSecret::expose_secret(&token).to_owned()))
+    }
+
+    /// Refreshes the account's tokens now (the token refresher's entry point).
+    pub async fn refresh(&self, account_id: &str) -> Result<AccessToken, TokenError> {
+        let owner = format!("{}:{}", self.owner, ulid::Ulid::new());
+        if !self.accounts.acquire_refresh_lease(account_id, &owner, LEASE_SECONDS).await? {
+            // Someone else is refreshing: their result is ours.
+            return self.access_token(account_id).await;
+        }
+        self.refresh_under_lease(account_id, &owner).await
+    }
+
+    async fn refresh_under_lease(&self, account_id: &str, owner: &str) -> Result<AccessToken, TokenError> {
+        let result = self.refresh_inner(account_id, owner).await;
+        if result.is_err() {
+            let _ = self.accounts.release_refresh_lease(account_id, owner).await;
+        }
+        result
+    }
+
+    async fn refresh_inner(&self, account_id: &str, owner: &str) -> Result<AccessToken, TokenError> {
+        // Read again under the lease: a refresh may have finished meanwhile.
+        let account = self.accounts.get(account_id).await?.ok_or(TokenError::NotFound)?;
+        let now = OffsetDateTime::now_utc().unix_timestamp();
+        if account.status != AccountStatus::Active {
+            return Err(TokenError::ReauthRequired(account.status_reason.clone().unwrap_or_default()));
+        }
+        if account.access_expires_at > now + REFRESH_MARGIN_SECONDS {
+            self.accounts.release_refresh_lease(account_id, owner).await?;
+            return self.open_access(&account).await;
+        }
+        let secret = self.secrets.get().await?;
+        let sealed = account.sealed_refresh_token.as_deref().ok_or(VaultError::Malformed)?;
+        let refresh = secret.ring.open(account_id, sealed)?;
+        let refresh = RefreshToken::new(secrecy::ExposeSecret::expose_secret(&refresh).to_owned());
+        let client = self.client.with_credentials(secret.credentials.clone());
+        let persisted = client
+            .refresh(&refresh, async |tokens| {
+                self.accounts.store_refreshed(account_id, tokens, &secret.ring, owner).await
+            })
+            .await;
+        match persisted {
+            Ok(token) => Ok(token),
+            Err(RefreshError::TikTok(e))
+                if matches!(e.class(), ErrorClass::Reauth { .. } | ErrorClass::Permanent) =>
+            {
+                let reason = format!(
+                    "TikTok refused the token refresh ({})",
+                    e.failure().map_or("no code", |f| f.code.as_str())
+                );
+                self.require_reauth(&account, &reason).await?;
+                Err(TokenError::ReauthRequired(reason))
+            }
+            Err(RefreshError::TikTok(e)) if matches!(e.class(), ErrorClass::Ambiguous) => {
+                // TikTok may have rotated the token and we never saw the new
+                // one: the old one is now likely dead. Only a reconnect is safe.
+                let reason =
+                    "the token refresh answer was lost; TikTok may have rotated the token".to_owned();
+                self.require_reauth(&account, &reason).await?;
+                Err(TokenError::ReauthRequired(reason))
+            }
+            Err(RefreshError::TikTok(e)) => Err(TokenError::TikTok(e)),
+            Err(RefreshError::Persist(failed)) => {
+                self.persist_again(account_id, owner, &secret.ring, failed).await
+            }
+        }
+    }
+
+    /// TikTok rotated the tokens but storing them failed: the old refresh
+    /// token is already dead, so try a few more times before giving up.
+    async fn persist_again(
+        &self,
+        account_id: &str,
+        owner: &str,
+        ring: &crate::vault::KeyRing,
+        mut failed: crate::tiktok::PersistFailed<StoreError>,
+    ) -> Result<AccessToken, TokenError> {
+        for attempt in 1..=3u64 {
+            tokio::time::sleep(Duration::from_millis(200 * attempt)).await;
+            match failed
+                .tokens
+                .persist(async |t| self.accounts.store_refreshed(account_id, t, ring, owner).await)
+                .await
+            {
+                Ok(token) => return Ok(token),
+                Err(again) => failed = again,
+            }
+        }
+        tracing::error!(account = %account_id, error = %failed.error, "rotated tokens could not be stored");
+        Err(TokenError::Store(failed.error))
+    }
+
+    /// Marks the account `REAUTH_REQUIRED` and holds its pending posts.
+    pub async fn require_reauth(&self, account: &Account, reason: &str) -> Result<(), StoreError> {
+        self.accounts.set_status(&account.id, AccountStatus::ReauthRequired, reason).await?;
+        let held =
+            self.posts.hold_account_posts(&account.tenant, &account.id, "token-keeper", reason).await?;
+        tracing::warn!(account = %account.id, held, "account needs re-authorisation");
+        Ok(())
+    }
+}
