@@ -3,16 +3,19 @@
 use shared::{
     config::{ConfigError, EnvReader, StackConfig},
     http_surface::{AuthMode, Cors},
+    tiktok::TikTokConfig,
 };
 
 #[derive(Debug, Clone)]
 pub struct ApiConfig {
     pub stack: StackConfig,
+    pub tiktok: TikTokConfig,
     pub cors: Cors,
     pub auth: AuthMode,
     pub max_body_bytes: usize,
     pub upload_url_ttl_seconds: u64,
     pub schedule_horizon_days: u64,
+    pub secret_ttl_seconds: u64,
 }
 
 impl ApiConfig {
@@ -22,6 +25,7 @@ impl ApiConfig {
 
     pub fn read<F: Fn(&str) -> Option<String>>(mut env: EnvReader<F>) -> Result<Self, ConfigError> {
         let stack = StackConfig::read(&mut env);
+        let tiktok = TikTokConfig::read(&mut env);
         let origins = env.optional("CORS_ALLOWED_ORIGINS", "");
         let credentials = env.optional("CORS_ALLOW_CREDENTIALS", "false");
         let credentials = match credentials.as_str() {
@@ -39,11 +43,13 @@ impl ApiConfig {
         let auth = AuthMode::read(&mut env);
         let config = Self {
             stack,
+            tiktok,
             cors,
             auth,
             max_body_bytes: env.number("MAX_BODY_BYTES", 65_536, 1_024, 1_048_576) as usize,
             upload_url_ttl_seconds: env.number("UPLOAD_URL_TTL_SECONDS", 900, 60, 3_600),
             schedule_horizon_days: env.number("SCHEDULE_HORIZON_DAYS", 90, 1, 365),
+            secret_ttl_seconds: env.number("APP_SECRET_TTL_SECONDS", 300, 0, 3_600),
         };
         env.finish(config)
     }

@@ -12,6 +12,8 @@ use crate::Deps;
 
 const PROBE_TIMEOUT: Duration = Duration::from_secs(2);
 
+#[utoipa::path(get, path = "/health", tag = "meta",
+    responses((status = 200, description = "up: {\"status\":\"ok\"}"), (status = 503, description = "a dependency is unreachable")))]
 pub(crate) async fn check(deps: &Deps) -> Response<Body> {
     let probe = deps
         .dynamodb

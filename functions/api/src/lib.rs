@@ -2,16 +2,29 @@
 //! security headers, the CORS headers for allow-listed origins, and (for
 //! errors) the one JSON error shape with the request id.
 
+mod accounts;
 pub mod config;
+mod creator;
 mod health;
 mod media;
+pub mod openapi;
+mod post_list;
+mod posts;
 
-use lambda_http::{Body, Error, Request, Response};
+use std::sync::Arc;
+use std::time::Duration;
+
+use lambda_http::{http::StatusCode, Body, Error, Request, Response};
 use shared::{
-    http_surface::{finish, raw_path, request_id, segments, tenant_of, ApiError, ApiResult, ErrorCode},
+    account::{AccountStore, TokenKeeper},
+    http_surface::{
+        finish, json_response, raw_path, request_id, segments, tenant_of, ApiError, ApiResult, ErrorCode,
+    },
     media::store::MediaStore,
     post::PostStore,
     tenant::TenantStore,
+    tiktok::TikTokClient,
+    vault::SecretCache,
 };
 
 use crate::config::ApiConfig;
@@ -23,18 +36,42 @@ pub struct Deps {
     pub tenants: TenantStore,
     pub media: MediaStore,
     pub posts: PostStore,
+    pub accounts: AccountStore,
+    pub keeper: Arc<TokenKeeper>,
+    creators: creator::CreatorCache,
 }
 
 impl Deps {
-    pub fn new(config: ApiConfig, aws: &shared::aws::AwsClients) -> Self {
+    /// Builds the stores and the TikTok client; reads the app secret once so
+    /// a missing or malformed secret stops the function at init.
+    pub async fn new(config: ApiConfig, aws: &shared::aws::AwsClients) -> Result<Self, Error> {
         let table = config.stack.table_name.clone();
-        Self {
+        let secrets = Arc::new(SecretCache::new(
+            aws.secrets.clone(),
+            &config.stack.app_secret_id,
+            Duration::from_secs(config.secret_ttl_seconds),
+        ));
+        let secret = secrets.get().await?;
+        let client = TikTokClient::new(config.tiktok.clone(), secret.credentials.clone())?;
+        let accounts = AccountStore::new(aws.dynamodb.clone(), &table);
+        let posts = PostStore::new(aws.dynamodb.clone(), &table);
+        let keeper = Arc::new(TokenKeeper {
+            accounts: accounts.clone(),
+            posts: posts.clone(),
+            secrets,
+            client,
+            owner: format!("api-{}", ulid::Ulid::new()),
+        });
+        Ok(Self {
             tenants: TenantStore::new(aws.dynamodb.clone(), &table),
             media: MediaStore::new(aws.dynamodb.clone(), aws.s3.clone(), &table, &config.stack.media_bucket),
-            posts: PostStore::new(aws.dynamodb.clone(), &table),
+            posts,
+            accounts,
+            keeper,
+            creators: creator::CreatorCache::default(),
             dynamodb: aws.dynamodb.clone(),
             config,
-        }
+        })
     }
 }
 
@@ -55,39 +92,85 @@ pub async fn handle(request: Request, deps: &Deps) -> Result<Response<Body>, Err
     Ok(finish(response))
 }
 
-/// The routes of the API, recognised before authentication so an unknown
-/// path is a 404 and a known path with the wrong method a 405 for anyone.
-enum Route<'a> {
+/// Every route the API serves, as (method, path template). The router below
+/// and the OpenAPI document are checked against this list in a test.
+pub const ROUTES: &[(&str, &str)] = &[
+    ("GET", "/health"),
+    ("GET", "/openapi.json"),
+    ("POST", "/media"),
+    ("GET", "/media/{id}"),
+    ("POST", "/posts"),
+    ("GET", "/posts"),
+    ("GET", "/posts/{id}"),
+    ("PATCH", "/posts/{id}"),
+    ("DELETE", "/posts/{id}"),
+    ("GET", "/accounts"),
+    ("GET", "/accounts/{id}"),
+    ("GET", "/accounts/{id}/creator-info"),
+];
+
+/// A recognised route with its path parameter. Recognised before
+/// authentication, so an unknown path is a 404 and a wrong method a 405 for
+/// anyone. A parameter spanning several segments (`/media/../x`) is kept
+/// whole, so id parsing answers it with a 400.
+enum Route {
     Health,
+    OpenApi,
     CreateMedia,
     GetMedia(String),
-    #[allow(dead_code)]
-    Other(&'a str),
+    CreatePost,
+    ListPosts,
+    GetPost(String),
+    EditPost(String),
+    CancelPost(String),
+    ListAccounts,
+    GetAccount(String),
+    CreatorInfo(String),
 }
 
-fn recognise<'a>(method: &str, segments: &[&'a str]) -> Result<Route<'a>, ApiError> {
-    let known_path = matches!(segments, ["health"] | ["media"] | ["media", _, ..]);
-    match (method, segments) {
-        ("GET", ["health"]) => Ok(Route::Health),
-        ("POST", ["media"]) => Ok(Route::CreateMedia),
-        ("GET", ["media", rest @ ..]) => Ok(Route::GetMedia(rest.join("/"))),
-        _ if known_path => Err(ApiError::method_not_allowed()),
-        _ => Err(ApiError::new(ErrorCode::NotFound, "no such route")),
-    }
+fn recognise(method: &str, segments: &[&str]) -> Result<Route, ApiError> {
+    let rest = |from: usize| segments[from..].join("/");
+    let route = match (method, segments) {
+        ("GET", ["health"]) => Route::Health,
+        ("GET", ["openapi.json"]) => Route::OpenApi,
+        ("POST", ["media"]) => Route::CreateMedia,
+        ("GET", ["media", _, ..]) => Route::GetMedia(rest(1)),
+        ("POST", ["posts"]) => Route::CreatePost,
+        ("GET", ["posts"]) => Route::ListPosts,
+        ("GET", ["posts", _, ..]) => Route::GetPost(rest(1)),
+        ("PATCH", ["posts", _, ..]) => Route::EditPost(rest(1)),
+        ("DELETE", ["posts", _, ..]) => Route::CancelPost(rest(1)),
+        ("GET", ["accounts"]) => Route::ListAccounts,
+        ("GET", ["accounts", id, "creator-info"]) => Route::CreatorInfo((*id).to_owned()),
+        ("GET", ["accounts", _, ..]) => Route::GetAccount(rest(1)),
+        (_, ["health" | "openapi.json" | "media" | "posts" | "accounts", ..]) => {
+            return Err(ApiError::method_not_allowed())
+        }
+        _ => return Err(ApiError::new(ErrorCode::NotFound, "no such route")),
+    };
+    Ok(route)
 }
 
 async fn route(request: &Request, deps: &Deps) -> ApiResult {
     let path = raw_path(request);
-    let segments = segments(&path);
-    let route = recognise(request.method().as_str(), &segments)?;
-    if let Route::Health = route {
-        return Ok(health::check(deps).await);
+    let route = recognise(request.method().as_str(), &segments(&path))?;
+    match route {
+        Route::Health => return Ok(health::check(deps).await),
+        Route::OpenApi => return Ok(json_response(StatusCode::OK, &openapi::document())),
+        _ => {}
     }
     let tenant = tenant_of(request, &deps.config.auth, &deps.tenants).await?;
     match route {
-        Route::Health => Ok(health::check(deps).await),
+        Route::Health | Route::OpenApi => Err(ApiError::new(ErrorCode::Internal, "unreachable route")),
         Route::CreateMedia => media::create(request, &tenant, deps).await,
         Route::GetMedia(id) => media::get(&id, &tenant, deps).await,
-        Route::Other(_) => Err(ApiError::new(ErrorCode::NotFound, "no such route")),
+        Route::CreatePost => posts::create(request, &tenant, deps).await,
+        Route::ListPosts => post_list::list(request, &tenant, deps).await,
+        Route::GetPost(id) => posts::get(deps, &tenant, &id).await,
+        Route::EditPost(id) => posts::edit(request, &tenant, deps, &id).await,
+        Route::CancelPost(id) => posts::cancel(deps, &tenant, &id).await,
+        Route::ListAccounts => accounts::list(deps, &tenant).await,
+        Route::GetAccount(id) => accounts::get(deps, &tenant, &id).await,
+        Route::CreatorInfo(id) => accounts::creator_info(deps, &tenant, &id).await,
     }
 }

@@ -9,6 +9,6 @@ async fn main() -> Result<(), Error> {
     telemetry::init();
     let config = ApiConfig::from_env().inspect_err(|e| tracing::error!(error = %e, "configuration"))?;
     let clients = AwsClients::load(&config.stack).await;
-    let deps = Deps::new(config, &clients);
+    let deps = Deps::new(config, &clients).await.inspect_err(|e| tracing::error!(error = %e, "init"))?;
     run(service_fn(|request| handle(request, &deps))).await
 }

@@ -20,30 +20,38 @@ use shared::http_surface::{json_body, ApiError, ApiResult};
 
 use crate::Deps;
 
-#[derive(Deserialize)]
+/// `POST /media` body.
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
-struct NewMedia {
+pub struct NewMedia {
+    #[schema(value_type = String, example = "video")]
     kind: MediaKind,
+    /// video/mp4, video/quicktime, video/webm, image/jpeg or image/webp.
     content_type: String,
     size_bytes: u64,
+    /// Lower-case hex SHA-256; bound into the upload signature when given.
     #[serde(default)]
     sha256: Option<String>,
 }
 
-#[derive(Serialize)]
-pub(crate) struct MediaView<'a> {
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct MediaView<'a> {
     media_id: String,
+    #[schema(value_type = String)]
     kind: MediaKind,
     content_type: &'static str,
+    #[schema(value_type = String, example = "READY")]
     status: MediaStatus,
     declared_size_bytes: u64,
     #[serde(skip_serializing_if = "Option::is_none")]
     size_bytes: Option<u64>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Object>)]
     facts: Option<&'a MediaFacts>,
     #[serde(skip_serializing_if = "Option::is_none")]
     reason: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Object>)]
     upload: Option<UploadSlot>,
 }
 
@@ -92,6 +100,10 @@ fn validate(new: NewMedia) -> Result<(ContentType, u64, Option<String>), ApiErro
     Ok((content_type, new.size_bytes, sha256))
 }
 
+#[utoipa::path(post, path = "/media", tag = "media", request_body = NewMedia,
+    responses((status = 201, body = MediaView, description = "upload slot: PUT the bytes to upload.url with upload.headers"),
+        (status = 400, body = crate::openapi::ErrorBody)),
+    security(("api_key" = [])))]
 pub async fn create(request: &Request, tenant: &TenantId, deps: &Deps) -> ApiResult {
     let (content_type, size, sha256) = validate(json_body(request, deps.config.max_body_bytes)?)?;
     let item = MediaStore::new_item(tenant, content_type, size, sha256);
@@ -101,6 +113,10 @@ pub async fn create(request: &Request, tenant: &TenantId, deps: &Deps) -> ApiRes
     Ok(json_response(StatusCode::CREATED, &MediaView::of(&item, Some(slot))))
 }
 
+#[utoipa::path(get, path = "/media/{id}", tag = "media", params(("id" = String, Path)),
+    responses((status = 200, body = MediaView, description = "PENDING_UPLOAD, READY with measured facts, or REJECTED with the reason"),
+        (status = 400, body = crate::openapi::ErrorBody), (status = 404, body = crate::openapi::ErrorBody)),
+    security(("api_key" = [])))]
 pub async fn get(raw_id: &str, tenant: &TenantId, deps: &Deps) -> ApiResult {
     let id = parse_id(raw_id)?;
     let item = deps.media.get(tenant, &id).await?.ok_or_else(|| ApiError::not_found("media"))?;

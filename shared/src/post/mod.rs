@@ -1,6 +1,8 @@
 //! Posts: the state machine (`state`), the record (`model`) and the only code
 //! that writes a post's status (`store`).
 
+pub mod idempotency;
+pub mod intake;
 pub mod model;
 pub mod state;
 pub mod store;

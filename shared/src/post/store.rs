@@ -84,8 +84,17 @@ impl PostStore {
         Self { dynamodb, table: table.into() }
     }
 
-    /// Stores a new `SCHEDULED` post, filed under its due minute.
-    pub async fn create(&self, post: &Post) -> Result<(), StoreError> {
+    pub(crate) fn table(&self) -> &str {
+        &self.table
+    }
+
+    pub(crate) fn client(&self) -> &aws_sdk_dynamodb::Client {
+        &self.dynamodb
+    }
+
+    /// The stored item of a new post: keys, owner index by scheduled time,
+    /// and the due-minute index while it is `SCHEDULED`.
+    pub(crate) fn post_item(&self, post: &Post) -> Result<HashMap<String, AttributeValue>, StoreError> {
         let mut item: HashMap<String, AttributeValue> =
             serde_dynamo::to_item(post).map_err(|e| StoreError::Corrupt(e.to_string()))?;
         let (pk, sk) = schema::keys::post(&post.tenant, &post.id);
@@ -97,6 +106,12 @@ impl PostStore {
             .map_err(|e| StoreError::Corrupt(format!("scheduled_at: {e}")))?;
         item.insert(schema::GSI_BY_TIME_PK.into(), s(schema::keys::due_minute(&minute_bucket(due))));
         item.insert(schema::GSI_BY_TIME_SK.into(), s(format!("{}#{}", post.scheduled_at, post.id)));
+        Ok(item)
+    }
+
+    /// Stores a new `SCHEDULED` post, filed under its due minute.
+    pub async fn create(&self, post: &Post) -> Result<(), StoreError> {
+        let item = self.post_item(post)?;
         self.dynamodb
             .put_item()
             .table_name(&self.table)
@@ -344,5 +359,37 @@ impl PostStore {
                 return Ok(held);
             }
         }
+    }
+}
+
+impl PostStore {
+    /// Replaces an edited or rescheduled post while it is still `SCHEDULED`
+    /// and unchanged since `previous_updated_at` (edits are not status moves:
+    /// the status stays `SCHEDULED`).
+    pub async fn replace_scheduled(
+        &self,
+        post: &Post,
+        previous_updated_at: &str,
+    ) -> Result<(), TransitionError> {
+        let item = self.post_item(post)?;
+        self.dynamodb
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(item))
+            .condition_expression("#status = :scheduled AND #updated = :prev")
+            .expression_attribute_names("#status", "status")
+            .expression_attribute_names("#updated", "updated_at")
+            .expression_attribute_values(":scheduled", s(PostStatus::Scheduled.as_str()))
+            .expression_attribute_values(":prev", s(previous_updated_at))
+            .send()
+            .await
+            .map_err(|e| {
+                if e.as_service_error().is_some_and(|e| e.is_conditional_check_failed_exception()) {
+                    TransitionError::Conflict { expected: PostStatus::Scheduled }
+                } else {
+                    TransitionError::Store(StoreError::from_sdk("dynamodb", e))
+                }
+            })?;
+        Ok(())
     }
 }

@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use url::Url;
 
-use crate::config::{ConfigError, EnvReader, Problem};
+use crate::config::{ConfigError, EnvReader};
 
 pub const DEFAULT_API_BASE_URL: &str = "https://open.tiktokapis.com";
 pub const DEFAULT_AUTH_BASE_URL: &str = "https://www.tiktok.com";
@@ -65,66 +65,44 @@ impl TikTokConfig {
     /// Reads the process environment.
     pub fn from_env() -> Result<Self, ConfigError> {
         let mut env = EnvReader::from_process();
-        let read = Self::read(&mut env);
-        merge(env.finish(()), read)
+        let value = Self::read(&mut env);
+        env.finish(value)
     }
 
-    /// Reads through a caller's reader (to combine with its own variables).
-    /// `EnvReader` has no public way to record a parse problem, so problems
-    /// it cannot hold are returned here; merge them with [`merge`].
-    pub fn read<F: Fn(&str) -> Option<String>>(env: &mut EnvReader<F>) -> Result<Self, Vec<Problem>> {
-        let mut problems = Vec::new();
-        let api = base_url(env, "TIKTOK_API_BASE_URL", DEFAULT_API_BASE_URL, &mut problems);
-        let auth = base_url(env, "TIKTOK_AUTH_BASE_URL", DEFAULT_AUTH_BASE_URL, &mut problems);
-        let pkce_encoding = env
-            .optional("TIKTOK_PKCE_ENCODING", "base64url")
-            .parse::<PkceEncoding>()
-            .map_err(|reason| problems.push(Problem { variable: "TIKTOK_PKCE_ENCODING", reason }))
-            .unwrap_or_default();
-        let api_timeout = Duration::from_secs(env.number("TIKTOK_API_TIMEOUT_SECS", 15, 1, 30));
-        let upload_timeout = Duration::from_secs(env.number("TIKTOK_UPLOAD_TIMEOUT_SECS", 120, 10, 900));
-        let connect_timeout = Duration::from_secs(env.number("TIKTOK_CONNECT_TIMEOUT_SECS", 5, 1, 10));
-        match (api, auth) {
-            (Some(api_base_url), Some(auth_base_url)) if problems.is_empty() => Ok(Self {
-                api_base_url,
-                auth_base_url,
-                pkce_encoding,
-                api_timeout,
-                upload_timeout,
-                connect_timeout,
-            }),
-            _ => Err(problems),
+    /// Reads through a caller's reader, so a function can combine it with its
+    /// own variables: every problem is recorded in `env`, and one
+    /// `env.finish(..)` reports them all. An invalid variable leaves its
+    /// default in the returned value, which `finish` then discards.
+    pub fn read<F: Fn(&str) -> Option<String>>(env: &mut EnvReader<F>) -> Self {
+        let api_base_url = base_url(env, "TIKTOK_API_BASE_URL", DEFAULT_API_BASE_URL);
+        let auth_base_url = base_url(env, "TIKTOK_AUTH_BASE_URL", DEFAULT_AUTH_BASE_URL);
+        let pkce_encoding = match env.optional("TIKTOK_PKCE_ENCODING", "base64url").parse() {
+            Ok(encoding) => encoding,
+            Err(reason) => {
+                env.invalid("TIKTOK_PKCE_ENCODING", reason);
+                PkceEncoding::default()
+            }
+        };
+        Self {
+            api_base_url,
+            auth_base_url,
+            pkce_encoding,
+            api_timeout: Duration::from_secs(env.number("TIKTOK_API_TIMEOUT_SECS", 15, 1, 30)),
+            upload_timeout: Duration::from_secs(env.number("TIKTOK_UPLOAD_TIMEOUT_SECS", 120, 10, 900)),
+            connect_timeout: Duration::from_secs(env.number("TIKTOK_CONNECT_TIMEOUT_SECS", 5, 1, 10)),
         }
     }
 }
 
-/// Combines the reader's verdict with [`TikTokConfig::read`]'s own problems
-/// into one error naming all of them.
-pub fn merge<T>(reader: Result<(), ConfigError>, read: Result<T, Vec<Problem>>) -> Result<T, ConfigError> {
-    match (reader, read) {
-        (Ok(()), Ok(value)) => Ok(value),
-        (reader, read) => {
-            let mut problems = reader.err().map(|e| e.problems).unwrap_or_default();
-            problems.extend(read.err().unwrap_or_default());
-            Err(ConfigError { problems })
-        }
-    }
+/// The variable's URL when set (`optional_url` records an invalid one), else the default.
+fn base_url<F: Fn(&str) -> Option<String>>(env: &mut EnvReader<F>, name: &'static str, default: &str) -> Url {
+    env.optional_url(name).unwrap_or_else(|| default_url(default))
 }
 
-fn base_url<F: Fn(&str) -> Option<String>>(
-    env: &mut EnvReader<F>,
-    name: &'static str,
-    default: &str,
-    problems: &mut Vec<Problem>,
-) -> Option<Url> {
-    let set = !env.optional(name, "").is_empty();
-    if set {
-        // `optional_url` records its own problem when the value is invalid.
-        return env.optional_url(name);
-    }
-    Url::parse(default)
-        .map_err(|e| problems.push(Problem { variable: name, reason: format!("default is invalid: {e}") }))
-        .ok()
+/// One of the two constant defaults above. Init-time only, and the
+/// `defaults_are_valid_urls` test parses both, so this cannot fail at run time.
+fn default_url(default: &str) -> Url {
+    Url::parse(default).expect("the default TikTok base URLs are valid constants")
 }
 
 #[cfg(test)]
@@ -136,8 +114,14 @@ mod tests {
         let map: HashMap<String, String> =
             vars.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect();
         let mut env = EnvReader::new(move |k| map.get(k).cloned());
-        let read = TikTokConfig::read(&mut env);
-        merge(env.finish(()), read)
+        let value = TikTokConfig::read(&mut env);
+        env.finish(value)
+    }
+
+    #[test]
+    fn defaults_are_valid_urls() {
+        assert!(Url::parse(DEFAULT_API_BASE_URL).is_ok());
+        assert!(Url::parse(DEFAULT_AUTH_BASE_URL).is_ok());
     }
 
     #[test]
@@ -175,5 +159,27 @@ mod tests {
         let mut names: Vec<_> = err.problems.iter().map(|p| p.variable).collect();
         names.sort_unstable();
         assert_eq!(names, ["TIKTOK_API_BASE_URL", "TIKTOK_API_TIMEOUT_SECS", "TIKTOK_PKCE_ENCODING"]);
+    }
+
+    #[test]
+    fn one_finish_reports_tiktok_and_stack_problems_together() {
+        let vars: HashMap<&str, &str> =
+            [("TIKTOK_AUTH_BASE_URL", "not a url"), ("TIKTOK_CONNECT_TIMEOUT_SECS", "0")].into();
+        let mut env = EnvReader::new(move |k| vars.get(k).map(|v| (*v).to_owned()));
+        let stack = crate::config::StackConfig::read(&mut env);
+        let tiktok = TikTokConfig::read(&mut env);
+        let err = env.finish((stack, tiktok)).expect_err("invalid");
+        let names: Vec<_> = err.problems.iter().map(|p| p.variable).collect();
+        assert_eq!(
+            names,
+            [
+                "TABLE_NAME",
+                "MEDIA_BUCKET",
+                "PUBLISH_QUEUE_URL",
+                "APP_SECRET_ID",
+                "TIKTOK_AUTH_BASE_URL",
+                "TIKTOK_CONNECT_TIMEOUT_SECS"
+            ]
+        );
     }
 }

@@ -1,0 +1,344 @@
+//! Posts: create (idempotent), read, list, edit or reschedule, cancel.
+//! Every rule is in `shared::post::intake`; status moves go through the
+//! state machine's store.
+
+use lambda_http::{http::StatusCode, Request};
+use serde::{Deserialize, Serialize};
+use shared::http_surface::{json_body, json_response, ApiError, ApiResult, ErrorCode};
+use shared::media::store::MediaItem;
+use shared::media::MediaId;
+use shared::post::idempotency::{request_hash, Created, IdempotencyKey};
+use shared::post::intake::{self, CreatorChoice, CreatorRules, IntakeError};
+use shared::post::store::rfc3339;
+use shared::post::{
+    HistoryEntry, Post, PostKind, PostMode, PostSettings, PostStatus, Transition, TransitionError,
+};
+use shared::tenant::TenantId;
+use time::OffsetDateTime;
+
+use crate::Deps;
+
+/// `POST /posts` body.
+#[derive(Deserialize, Serialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewPost {
+    pub account_id: String,
+    #[schema(value_type = String, example = "video")]
+    pub kind: PostKind,
+    pub media_ids: Vec<String>,
+    /// Video caption (≤ 2200 UTF-16 units) or photo title (≤ 90).
+    #[serde(default)]
+    pub caption: String,
+    /// Photo description (≤ 4000 UTF-16 units).
+    #[serde(default)]
+    pub description: Option<String>,
+    /// One of the creator's current `privacy_level_options`; no default.
+    pub privacy_level: String,
+    #[serde(default)]
+    pub disable_comment: bool,
+    #[serde(default)]
+    pub disable_duet: bool,
+    #[serde(default)]
+    pub disable_stitch: bool,
+    #[serde(default)]
+    pub brand_content_toggle: bool,
+    #[serde(default)]
+    pub brand_organic_toggle: bool,
+    #[serde(default)]
+    pub is_aigc: bool,
+    #[schema(value_type = String, example = "DIRECT_POST")]
+    pub post_mode: PostMode,
+    /// RFC 3339.
+    pub scheduled_at: String,
+}
+
+/// `PATCH /posts/{id}` body: any of the editable fields.
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PostEdit {
+    pub media_ids: Option<Vec<String>>,
+    pub caption: Option<String>,
+    pub description: Option<String>,
+    pub privacy_level: Option<String>,
+    pub disable_comment: Option<bool>,
+    pub disable_duet: Option<bool>,
+    pub disable_stitch: Option<bool>,
+    pub brand_content_toggle: Option<bool>,
+    pub brand_organic_toggle: Option<bool>,
+    pub is_aigc: Option<bool>,
+    pub scheduled_at: Option<String>,
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct PostView {
+    pub id: String,
+    pub account_id: String,
+    #[schema(value_type = Object)]
+    pub settings: PostSettings,
+    pub scheduled_at: String,
+    #[schema(value_type = String, example = "SCHEDULED")]
+    pub status: PostStatus,
+    pub status_reason: Option<String>,
+    #[schema(value_type = Vec<Object>)]
+    pub history: Vec<HistoryEntry>,
+    pub publish_id: Option<String>,
+    pub post_ids: Vec<String>,
+    pub created_at: String,
+    pub updated_at: String,
+}
+
+impl From<Post> for PostView {
+    fn from(p: Post) -> Self {
+        Self {
+            id: p.id,
+            account_id: p.account_id,
+            settings: p.settings,
+            scheduled_at: p.scheduled_at,
+            status: p.status,
+            status_reason: p.status_reason,
+            history: p.history,
+            publish_id: p.publish_id,
+            post_ids: p.post_ids,
+            created_at: p.created_at,
+            updated_at: p.updated_at,
+        }
+    }
+}
+
+fn intake_error(e: IntakeError) -> ApiError {
+    match e {
+        IntakeError::Invalid(m) => ApiError::bad_request(m),
+        IntakeError::Refused(m) => ApiError::new(ErrorCode::Unprocessable, m),
+    }
+}
+
+/// Checks everything a post depends on and returns its validated settings
+/// and due time. Nothing is written.
+async fn validate(
+    deps: &Deps,
+    tenant: &TenantId,
+    account_id: &str,
+    settings: &PostSettings,
+    scheduled_at: &str,
+) -> Result<OffsetDateTime, ApiError> {
+    intake::check_text(settings.kind, &settings.caption, settings.description.as_deref())
+        .map_err(intake_error)?;
+    let due =
+        intake::check_schedule(scheduled_at, OffsetDateTime::now_utc(), deps.config.schedule_horizon_days)
+            .map_err(intake_error)?;
+    intake::parse_privacy(&settings.privacy_level).map_err(intake_error)?;
+    let mut items: Vec<Option<MediaItem>> = Vec::with_capacity(settings.media_ids.len());
+    for raw in &settings.media_ids {
+        let id =
+            MediaId::parse(raw).map_err(|_| ApiError::bad_request(format!("{raw:?} is not a media id")))?;
+        items.push(deps.media.get(tenant, &id).await?);
+    }
+    intake::check_media(settings.kind, &settings.media_ids, &items).map_err(intake_error)?;
+
+    let account = crate::accounts::owned(deps, tenant, account_id).await?;
+    let needed = match settings.post_mode {
+        PostMode::DirectPost => "video.publish",
+        PostMode::MediaUpload => "video.upload",
+    };
+    if !account.has_scope(needed) {
+        return Err(ApiError::new(
+            ErrorCode::Unprocessable,
+            format!("the account did not grant {needed}, which {:?} needs; reconnect it", settings.post_mode),
+        ));
+    }
+    let info = deps.creators.get(deps, &account.id).await?;
+    let video_seconds =
+        items.iter().flatten().find_map(|m| m.facts.as_ref().and_then(|f| f.duration_seconds));
+    CreatorRules { info: &info }
+        .check(&CreatorChoice {
+            privacy_level: &settings.privacy_level,
+            disable_comment: settings.disable_comment,
+            disable_duet: settings.disable_duet,
+            disable_stitch: settings.disable_stitch,
+            brand_content_toggle: settings.brand_content_toggle,
+            video_seconds,
+            kind: settings.kind,
+            post_mode: settings.post_mode,
+        })
+        .map_err(intake_error)?;
+    Ok(due)
+}
+
+#[utoipa::path(post, path = "/posts", tag = "posts", request_body = NewPost,
+    params(("Idempotency-Key" = Option<String>, Header, description = "retry-safe creation")),
+    responses((status = 201, body = PostView), (status = 200, body = PostView, description = "replayed"),
+        (status = 400, body = crate::openapi::ErrorBody), (status = 404, body = crate::openapi::ErrorBody),
+        (status = 422, body = crate::openapi::ErrorBody)),
+    security(("api_key" = [])))]
+pub async fn create(request: &Request, tenant: &TenantId, deps: &Deps) -> ApiResult {
+    let key = match request.headers().get("idempotency-key") {
+        None => None,
+        Some(v) => Some(v.to_str().ok().and_then(IdempotencyKey::parse).ok_or_else(|| {
+            ApiError::bad_request("Idempotency-Key must be 1-128 visible ASCII characters")
+        })?),
+    };
+    let raw: serde_json::Value = json_body(request, deps.config.max_body_bytes)?;
+    let hash = request_hash(&raw);
+    let new: NewPost =
+        serde_json::from_value(raw).map_err(|e| ApiError::bad_request(format!("invalid body: {e}")))?;
+    let account_id = crate::accounts::parse_id(&new.account_id)?;
+    let settings = PostSettings {
+        kind: new.kind,
+        post_mode: new.post_mode,
+        media_ids: new.media_ids,
+        caption: new.caption,
+        description: new.description,
+        privacy_level: new.privacy_level,
+        disable_comment: new.disable_comment,
+        disable_duet: new.disable_duet,
+        disable_stitch: new.disable_stitch,
+        brand_content_toggle: new.brand_content_toggle,
+        brand_organic_toggle: new.brand_organic_toggle,
+        is_aigc: new.is_aigc,
+    };
+    let due = validate(deps, tenant, &account_id, &settings, &new.scheduled_at).await?;
+    let now = rfc3339(OffsetDateTime::now_utc());
+    let post = Post {
+        id: ulid::Ulid::new().to_string(),
+        tenant: tenant.to_string(),
+        account_id,
+        settings,
+        scheduled_at: rfc3339(due),
+        status: PostStatus::Scheduled,
+        history: vec![HistoryEntry {
+            from: None,
+            to: PostStatus::Scheduled,
+            at: now.clone(),
+            by: format!("api:{tenant}"),
+            reason: "created".into(),
+        }],
+        publish_id: None,
+        post_ids: vec![],
+        lease_owner: None,
+        lease_expires_at: None,
+        attempts: 0,
+        status_reason: None,
+        created_at: now.clone(),
+        updated_at: now,
+    };
+    match key {
+        None => deps.posts.create(&post).await?,
+        Some(key) => match deps.posts.create_idempotent(&post, &key, &hash).await? {
+            Created::New => {}
+            Created::Replayed(id) => {
+                let first =
+                    deps.posts.get(tenant.as_str(), &id).await?.ok_or_else(|| ApiError::not_found("post"))?;
+                return Ok(json_response(StatusCode::OK, &PostView::from(first)));
+            }
+            Created::Conflict => {
+                return Err(ApiError::new(
+                    ErrorCode::Unprocessable,
+                    "this Idempotency-Key was used with a different request body",
+                ))
+            }
+        },
+    }
+    Ok(json_response(StatusCode::CREATED, &PostView::from(post)))
+}
+
+fn parse_post_id(raw: &str) -> Result<String, ApiError> {
+    MediaId::parse(raw)
+        .map(|id| id.to_string())
+        .map_err(|_| ApiError::bad_request("not a post id (expected a 26-character ULID)"))
+}
+
+async fn owned(deps: &Deps, tenant: &TenantId, raw_id: &str) -> Result<Post, ApiError> {
+    let id = parse_post_id(raw_id)?;
+    deps.posts.get(tenant.as_str(), &id).await?.ok_or_else(|| ApiError::not_found("post"))
+}
+
+#[utoipa::path(get, path = "/posts/{id}", tag = "posts", params(("id" = String, Path)),
+    responses((status = 200, body = PostView), (status = 400, body = crate::openapi::ErrorBody),
+        (status = 404, body = crate::openapi::ErrorBody)),
+    security(("api_key" = [])))]
+pub async fn get(deps: &Deps, tenant: &TenantId, raw_id: &str) -> ApiResult {
+    Ok(json_response(StatusCode::OK, &PostView::from(owned(deps, tenant, raw_id).await?)))
+}
+
+#[utoipa::path(patch, path = "/posts/{id}", tag = "posts", params(("id" = String, Path)), request_body = PostEdit,
+    responses((status = 200, body = PostView), (status = 400, body = crate::openapi::ErrorBody),
+        (status = 404, body = crate::openapi::ErrorBody), (status = 409, body = crate::openapi::ErrorBody),
+        (status = 422, body = crate::openapi::ErrorBody)),
+    security(("api_key" = [])))]
+pub async fn edit(request: &Request, tenant: &TenantId, deps: &Deps, raw_id: &str) -> ApiResult {
+    let mut post = owned(deps, tenant, raw_id).await?;
+    let edit: PostEdit = json_body(request, deps.config.max_body_bytes)?;
+    if !post.status.is_editable() {
+        return Err(not_editable(post.status));
+    }
+    let s = &mut post.settings;
+    if let Some(v) = edit.media_ids {
+        s.media_ids = v
+    }
+    if let Some(v) = edit.caption {
+        s.caption = v
+    }
+    if edit.description.is_some() {
+        s.description = edit.description
+    }
+    if let Some(v) = edit.privacy_level {
+        s.privacy_level = v
+    }
+    if let Some(v) = edit.disable_comment {
+        s.disable_comment = v
+    }
+    if let Some(v) = edit.disable_duet {
+        s.disable_duet = v
+    }
+    if let Some(v) = edit.disable_stitch {
+        s.disable_stitch = v
+    }
+    if let Some(v) = edit.brand_content_toggle {
+        s.brand_content_toggle = v
+    }
+    if let Some(v) = edit.brand_organic_toggle {
+        s.brand_organic_toggle = v
+    }
+    if let Some(v) = edit.is_aigc {
+        s.is_aigc = v
+    }
+    let scheduled_at = edit.scheduled_at.unwrap_or_else(|| post.scheduled_at.clone());
+    let due = validate(deps, tenant, &post.account_id.clone(), &post.settings, &scheduled_at).await?;
+    let previous = post.updated_at.clone();
+    post.scheduled_at = rfc3339(due);
+    post.updated_at = rfc3339(OffsetDateTime::now_utc());
+    match deps.posts.replace_scheduled(&post, &previous).await {
+        Ok(()) => Ok(json_response(StatusCode::OK, &PostView::from(post))),
+        Err(TransitionError::Store(e)) => Err(e.into()),
+        Err(_) => {
+            Err(ApiError::new(ErrorCode::Conflict, "the post changed meanwhile; read it again and retry"))
+        }
+    }
+}
+
+fn not_editable(status: PostStatus) -> ApiError {
+    ApiError::new(ErrorCode::Conflict, format!("the post is {status}; only SCHEDULED posts can be edited"))
+}
+
+#[utoipa::path(delete, path = "/posts/{id}", tag = "posts", params(("id" = String, Path)),
+    responses((status = 200, body = PostView), (status = 404, body = crate::openapi::ErrorBody),
+        (status = 409, body = crate::openapi::ErrorBody)),
+    security(("api_key" = [])))]
+pub async fn cancel(deps: &Deps, tenant: &TenantId, raw_id: &str) -> ApiResult {
+    let post = owned(deps, tenant, raw_id).await?;
+    if !post.status.can_move_to(PostStatus::Cancelled) || post.status == PostStatus::NeedsAttention {
+        return Err(ApiError::new(
+            ErrorCode::Conflict,
+            format!("the post is {}; it can only be cancelled while SCHEDULED or QUEUED", post.status),
+        ));
+    }
+    let t = Transition::new(PostStatus::Cancelled, format!("api:{tenant}"), "cancelled by the tenant");
+    match deps.posts.transition(tenant.as_str(), &post.id, post.status, t).await {
+        Ok(cancelled) => Ok(json_response(StatusCode::OK, &PostView::from(cancelled))),
+        Err(TransitionError::Store(e)) => Err(e.into()),
+        Err(_) => Err(ApiError::new(
+            ErrorCode::Conflict,
+            "the post was claimed for publishing meanwhile; it can no longer be cancelled",
+        )),
+    }
+}
