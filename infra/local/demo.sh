@@ -45,6 +45,9 @@ echo "  HTTP $status $(cat /tmp/demo-health.json 2>/dev/null)"
 curl -s -D - -o /dev/null "$API_URL/health" | grep -iE '^(strict-transport|x-content-type|x-frame|content-security)' | sed 's/^/  /'
 [[ "$status" == 200 ]] || { echo "health did not answer 200"; tail -n 40 .local/logs/watch.log; exit 1; }
 
+step "The intake API over HTTP through cargo lambda watch: tenant, uploads, pre-flight checks, refusals"
+"$CARGO_TARGET_DIR/debug/demo_api" || { echo "the API walk failed"; tail -n 40 .local/logs/watch.log; exit 1; }
+
 step "TikTok: login (authorize, PKCE code exchange), user info, creator_info, one refresh — real client, sandbox at $TIKTOK_API_BASE_URL"
 # shared::tiktok against the sandbox; prints no token, code or secret.
 "$CARGO_TARGET_DIR/debug/demo_tiktok" || { echo "the TikTok walk failed"; tail -n 40 .local/logs/sandbox.log; exit 1; }
@@ -52,4 +55,5 @@ echo "  sandbox calls: $(curl -s "$TIKTOK_SANDBOX_URL/_sandbox/calls")"
 
 step "Summary"
 echo "  moto server, resources from template.yaml, api function served by cargo lambda watch: all answered."
+echo "  Intake API: media slots, presigned uploads, READY/REJECTED verdicts with measured values, 400/401 refusals."
 echo "  TikTok sandbox: a creator connected with PKCE, creator_info read, tokens rotated through the persist step."

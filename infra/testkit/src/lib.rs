@@ -3,6 +3,7 @@
 //! headers and body replaced) parsed by `lambda_http` itself, and replies are
 //! read back as status, headers and JSON. `tiktok` runs a private sandbox app.
 
+pub mod media_files;
 pub mod tiktok;
 
 use std::collections::HashMap;

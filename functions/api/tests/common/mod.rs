@@ -11,7 +11,7 @@ use secrecy::ExposeSecret;
 use shared::{aws::AwsClients, config::EnvReader};
 pub use testkit::{Call, Reply};
 
-pub mod media_files;
+pub use testkit::media_files;
 
 pub struct Api {
     pub deps: Deps,
