@@ -81,7 +81,7 @@ up() {
   local moto_url="http://$HOST:$MOTO_PORT" sandbox_url="http://$HOST:$SANDBOX_PORT"
 
   log "starting moto server on $moto_url"
-  start_bg moto "$VENV/bin/moto_server" -H "$HOST" -p "$MOTO_PORT"
+  start_bg moto "$VENV/bin/python" "$ROOT/infra/local/moto_server.py" "$HOST" "$MOTO_PORT"
   wait_http "$moto_url/moto-api/" moto 30
 
   # Local-only credentials, generated per start: the sandbox app's key and

@@ -7,6 +7,7 @@
 pub mod account;
 pub mod aws;
 pub mod config;
+pub mod dynamo;
 pub mod error;
 pub mod http_surface;
 pub mod media;

@@ -14,6 +14,7 @@ use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 use time::OffsetDateTime;
 
+use crate::dynamo::{condition_failed, s};
 use crate::{error::StoreError, post::store::rfc3339, schema};
 
 const KEY_TAG: &str = "tk";
@@ -115,10 +116,6 @@ pub struct TenantStore {
     table: String,
 }
 
-fn s(v: impl Into<String>) -> AttributeValue {
-    AttributeValue::S(v.into())
-}
-
 impl TenantStore {
     pub fn new(dynamodb: aws_sdk_dynamodb::Client, table: impl Into<String>) -> Self {
         Self { dynamodb, table: table.into() }
@@ -192,9 +189,7 @@ impl TenantStore {
             .await;
         match result {
             Ok(_) => Ok(true),
-            Err(e) if e.as_service_error().is_some_and(|e| e.is_conditional_check_failed_exception()) => {
-                Ok(false)
-            }
+            Err(e) if condition_failed(&e) => Ok(false),
             Err(e) => Err(StoreError::from_sdk("dynamodb", e)),
         }
     }

@@ -11,6 +11,7 @@ use time::OffsetDateTime;
 
 use super::probe::{MediaFacts, RangeSource};
 use super::{ContentType, MediaId, MediaKey, MediaKind};
+use crate::dynamo::{condition_failed, get_item, s};
 use crate::{error::StoreError, post::store::rfc3339, schema, tenant::TenantId};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -57,10 +58,6 @@ pub struct MediaStore {
     s3: aws_sdk_s3::Client,
     table: String,
     bucket: String,
-}
-
-fn s(v: impl Into<String>) -> AttributeValue {
-    AttributeValue::S(v.into())
 }
 
 impl MediaStore {
@@ -121,20 +118,7 @@ impl MediaStore {
 
     /// The tenant's media item; another tenant's id is a miss.
     pub async fn get(&self, tenant: &TenantId, id: &MediaId) -> Result<Option<MediaItem>, StoreError> {
-        let (pk, sk) = schema::keys::media(tenant.as_str(), &id.to_string());
-        let out = self
-            .dynamodb
-            .get_item()
-            .table_name(&self.table)
-            .key(schema::PK, s(pk))
-            .key(schema::SK, s(sk))
-            .consistent_read(true)
-            .send()
-            .await
-            .map_err(|e| StoreError::from_sdk("dynamodb", e))?;
-        out.item
-            .map(|i| serde_dynamo::from_item(i).map_err(|e| StoreError::Corrupt(e.to_string())))
-            .transpose()
+        get_item(&self.dynamodb, &self.table, schema::keys::media(tenant.as_str(), &id.to_string())).await
     }
 
     /// Records the verdict of a check, once: only a `PENDING_UPLOAD` record
@@ -157,9 +141,7 @@ impl MediaStore {
             .await;
         match result {
             Ok(_) => Ok(true),
-            Err(e) if e.as_service_error().is_some_and(|e| e.is_conditional_check_failed_exception()) => {
-                Ok(false)
-            }
+            Err(e) if condition_failed(&e) => Ok(false),
             Err(e) => Err(StoreError::from_sdk("dynamodb", e)),
         }
     }

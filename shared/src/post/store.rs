@@ -8,6 +8,7 @@ use std::collections::HashMap;
 use time::{format_description::well_known::Rfc3339, OffsetDateTime};
 
 use super::{HistoryEntry, Post, PostStatus};
+use crate::dynamo::{condition_failed, get_item, s};
 use crate::{error::StoreError, schema};
 
 /// A requested status move with its audit data and the fields it sets.
@@ -75,10 +76,6 @@ pub struct PostStore {
     table: String,
 }
 
-fn s(v: impl Into<String>) -> AttributeValue {
-    AttributeValue::S(v.into())
-}
-
 impl PostStore {
     pub fn new(dynamodb: aws_sdk_dynamodb::Client, table: impl Into<String>) -> Self {
         Self { dynamodb, table: table.into() }
@@ -121,7 +118,7 @@ impl PostStore {
             .send()
             .await
             .map_err(|e| {
-                if e.as_service_error().is_some_and(|e| e.is_conditional_check_failed_exception()) {
+                if condition_failed(&e) {
                     StoreError::ConditionFailed("post exists")
                 } else {
                     StoreError::from_sdk("dynamodb", e)
@@ -132,20 +129,7 @@ impl PostStore {
 
     /// The tenant's post, or `None`: another tenant's id is simply a miss.
     pub async fn get(&self, tenant: &str, id: &str) -> Result<Option<Post>, StoreError> {
-        let (pk, sk) = schema::keys::post(tenant, id);
-        let out = self
-            .dynamodb
-            .get_item()
-            .table_name(&self.table)
-            .key(schema::PK, s(pk))
-            .key(schema::SK, s(sk))
-            .consistent_read(true)
-            .send()
-            .await
-            .map_err(|e| StoreError::from_sdk("dynamodb", e))?;
-        out.item
-            .map(|item| serde_dynamo::from_item(item).map_err(|e| StoreError::Corrupt(e.to_string())))
-            .transpose()
+        get_item(&self.dynamodb, &self.table, schema::keys::post(tenant, id)).await
     }
 
     /// Moves a post `from` → `t.to` if, and only if, the state machine allows
@@ -239,7 +223,7 @@ impl PostStore {
             .send()
             .await
             .map_err(|e| {
-                if e.as_service_error().is_some_and(|e| e.is_conditional_check_failed_exception()) {
+                if condition_failed(&e) {
                     TransitionError::Conflict { expected: from }
                 } else {
                     TransitionError::Store(StoreError::from_sdk("dynamodb", e))
@@ -384,7 +368,7 @@ impl PostStore {
             .send()
             .await
             .map_err(|e| {
-                if e.as_service_error().is_some_and(|e| e.is_conditional_check_failed_exception()) {
+                if condition_failed(&e) {
                     TransitionError::Conflict { expected: PostStatus::Scheduled }
                 } else {
                     TransitionError::Store(StoreError::from_sdk("dynamodb", e))

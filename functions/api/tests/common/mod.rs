@@ -25,6 +25,8 @@ pub struct Tenant {
 impl Api {
     /// The API with the local stack's configuration plus `overrides`.
     pub async fn start(overrides: &[(&str, &str)]) -> Self {
+        // Logs of a failing test are shown by the test runner.
+        shared::telemetry::init();
         let overrides: HashMap<String, String> =
             overrides.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect();
         let env = EnvReader::new(move |k| overrides.get(k).cloned().or_else(|| std::env::var(k).ok()));
