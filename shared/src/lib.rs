@@ -9,6 +9,7 @@ pub mod aws;
 pub mod config;
 pub mod dynamo;
 pub mod error;
+pub mod hashtags;
 pub mod http_surface;
 pub mod media;
 pub mod post;

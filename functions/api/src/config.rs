@@ -49,7 +49,7 @@ impl ApiConfig {
             max_body_bytes: env.number("MAX_BODY_BYTES", 65_536, 1_024, 1_048_576) as usize,
             upload_url_ttl_seconds: env.number("UPLOAD_URL_TTL_SECONDS", 900, 60, 3_600),
             schedule_horizon_days: env.number("SCHEDULE_HORIZON_DAYS", 90, 1, 365),
-            secret_ttl_seconds: env.number("APP_SECRET_TTL_SECONDS", 300, 0, 3_600),
+            secret_ttl_seconds: env.number("APP_SECRET_TTL_SECS", 300, 0, 3_600),
         };
         env.finish(config)
     }
