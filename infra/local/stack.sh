@@ -121,6 +121,12 @@ up() {
     echo "TIKTOK_CLIENT_SECRET=$client_secret"
     echo "LAMBDA_WATCH_URL=http://$HOST:$WATCH_PORT"
     echo "API_URL=http://$HOST:$WATCH_PORT/lambda-url/api"
+    echo "OAUTH_URL=http://$HOST:$WATCH_PORT/lambda-url/oauth"
+    echo "HASHTAGS_URL=http://$HOST:$WATCH_PORT/lambda-url/hashtags"
+    # The oauth function under cargo lambda watch: TikTok (the sandbox) sends
+    # the browser back to the local callback, which returns to a local page.
+    echo "OAUTH_REDIRECT_URI=http://$HOST:$WATCH_PORT/lambda-url/oauth/oauth/tiktok/callback"
+    echo "OAUTH_RETURN_ALLOWLIST=http://localhost:3000/connected"
     echo "$resources"
   } > "$ENV_FILE"
 

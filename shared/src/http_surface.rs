@@ -160,6 +160,24 @@ const CORS_METHODS: &str = "GET, POST, PATCH, DELETE, OPTIONS";
 const CORS_HEADERS: &str = "authorization, content-type, idempotency-key";
 
 impl Cors {
+    /// `CORS_ALLOWED_ORIGINS` (comma-separated origins; never `*`) and
+    /// `CORS_ALLOW_CREDENTIALS` (`true` | `false`, default false).
+    pub fn read<F: Fn(&str) -> Option<String>>(env: &mut crate::config::EnvReader<F>) -> Self {
+        let origins = env.optional("CORS_ALLOWED_ORIGINS", "");
+        let credentials = match env.optional("CORS_ALLOW_CREDENTIALS", "false").as_str() {
+            "true" => true,
+            "false" => false,
+            _ => {
+                env.invalid("CORS_ALLOW_CREDENTIALS", "must be true or false");
+                false
+            }
+        };
+        Cors::parse(&origins, credentials).unwrap_or_else(|reason| {
+            env.invalid("CORS_ALLOWED_ORIGINS", reason);
+            Cors::default()
+        })
+    }
+
     /// Parses a comma-separated allow-list of origins (`https://app.example`).
     /// `*`, paths, and plain-http origins other than localhost are refused.
     pub fn parse(list: &str, allow_credentials: bool) -> Result<Self, String> {

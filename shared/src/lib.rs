@@ -12,6 +12,7 @@ pub mod error;
 pub mod hashtags;
 pub mod http_surface;
 pub mod media;
+pub mod metrics;
 pub mod post;
 pub mod schema;
 pub mod telemetry;

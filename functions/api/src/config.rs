@@ -26,20 +26,7 @@ impl ApiConfig {
     pub fn read<F: Fn(&str) -> Option<String>>(mut env: EnvReader<F>) -> Result<Self, ConfigError> {
         let stack = StackConfig::read(&mut env);
         let tiktok = TikTokConfig::read(&mut env);
-        let origins = env.optional("CORS_ALLOWED_ORIGINS", "");
-        let credentials = env.optional("CORS_ALLOW_CREDENTIALS", "false");
-        let credentials = match credentials.as_str() {
-            "true" => true,
-            "false" => false,
-            _ => {
-                env.invalid("CORS_ALLOW_CREDENTIALS", "must be true or false");
-                false
-            }
-        };
-        let cors = Cors::parse(&origins, credentials).unwrap_or_else(|reason| {
-            env.invalid("CORS_ALLOWED_ORIGINS", reason);
-            Cors::default()
-        });
+        let cors = Cors::read(&mut env);
         let auth = AuthMode::read(&mut env);
         let config = Self {
             stack,

@@ -24,28 +24,10 @@ impl HashtagsConfig {
 
     pub fn read<F: Fn(&str) -> Option<String>>(mut env: EnvReader<F>) -> Result<Self, ConfigError> {
         let stack = StackConfig::read(&mut env);
-        let cors = read_cors(&mut env);
+        let cors = Cors::read(&mut env);
         let auth = AuthMode::read(&mut env);
         let tiktok = TikTokConfig::read(&mut env);
         let analysis = AnalysisSettings::read(&mut env);
         env.finish(Self { stack, cors, auth, tiktok, analysis })
     }
-}
-
-/// `CORS_ALLOWED_ORIGINS` (comma-separated origins; never `*`) and
-/// `CORS_ALLOW_CREDENTIALS` (`true` | `false`), as the api function reads them.
-fn read_cors<F: Fn(&str) -> Option<String>>(env: &mut EnvReader<F>) -> Cors {
-    let origins = env.optional("CORS_ALLOWED_ORIGINS", "");
-    let credentials = match env.optional("CORS_ALLOW_CREDENTIALS", "false").as_str() {
-        "true" => true,
-        "false" => false,
-        _ => {
-            env.invalid("CORS_ALLOW_CREDENTIALS", "must be true or false");
-            false
-        }
-    };
-    Cors::parse(&origins, credentials).unwrap_or_else(|reason| {
-        env.invalid("CORS_ALLOWED_ORIGINS", reason);
-        Cors::default()
-    })
 }

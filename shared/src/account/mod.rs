@@ -1,15 +1,17 @@
 //! Connected TikTok accounts: the record (profile, scopes, status, sealed
 //! tokens and their expiries), the store, and `tokens` — a valid access token
 //! for an account, refreshed under a per-account lease because refresh tokens
-//! rotate.
+//! rotate; `disconnect` — revoke, forget the tokens, hold the posts.
 
+pub mod disconnect;
 pub mod store;
 pub mod tokens;
 
 use serde::{Deserialize, Serialize};
 
+pub use disconnect::{disconnect, DisconnectCause, DisconnectError, Disconnected};
 pub use store::{AccountStore, ConnectError, Connection};
-pub use tokens::{TokenError, TokenKeeper};
+pub use tokens::{RefreshOutcome, TokenError, TokenKeeper};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]

@@ -57,6 +57,22 @@ impl TokenError {
     }
 }
 
+/// What [`TokenKeeper::refresh_expiring`] did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RefreshOutcome {
+    /// TikTok issued new tokens and they are stored.
+    Refreshed,
+    /// The access token lives past the bound (another caller refreshed it).
+    NotNeeded,
+}
+
+/// A refresh under the lease: rotated tokens, or the account as read when
+/// its token turned out to be still valid.
+enum Refreshed {
+    Rotated(AccessToken),
+    StillValid(Box<Account>),
+}
+
 /// Hands out valid access tokens; one per process, shared by handlers.
 pub struct TokenKeeper {
     pub accounts: AccountStore,
@@ -82,11 +98,19 @@ impl TokenKeeper {
             }
             let owner = format!("{}:{}", self.owner, ulid::Ulid::new());
             if self.accounts.acquire_refresh_lease(account_id, &owner, LEASE_SECONDS).await? {
-                return self.refresh_under_lease(account_id, &owner).await;
+                return self.token_under_lease(account_id, &owner).await;
             }
             tokio::time::sleep(WAIT_STEP).await;
         }
         Err(TokenError::LeaseTimeout)
+    }
+
+    async fn token_under_lease(&self, account_id: &str, owner: &str) -> Result<AccessToken, TokenError> {
+        let refresh_before = OffsetDateTime::now_utc().unix_timestamp() + REFRESH_MARGIN_SECONDS;
+        match self.refresh_under_lease(account_id, owner, refresh_before).await? {
+            Refreshed::Rotated(token) => Ok(token),
+            Refreshed::StillValid(account) => self.open_access(&account).await,
+        }
     }
 
     async fn open_access(&self, account: &Account) -> Result<AccessToken, TokenError> {
@@ -96,34 +120,67 @@ impl TokenKeeper {
         Ok(AccessToken::new(secrecy::ExposeSecret::expose_secret(&token).to_owned()))
     }
 
-    /// Refreshes the account's tokens now (the token refresher's entry point).
+    /// Refreshes the account's tokens if its access token expires within the
+    /// refresh margin (a valid token is returned either way).
     pub async fn refresh(&self, account_id: &str) -> Result<AccessToken, TokenError> {
         let owner = format!("{}:{}", self.owner, ulid::Ulid::new());
         if !self.accounts.acquire_refresh_lease(account_id, &owner, LEASE_SECONDS).await? {
             // Someone else is refreshing: their result is ours.
             return self.access_token(account_id).await;
         }
-        self.refresh_under_lease(account_id, &owner).await
+        self.token_under_lease(account_id, &owner).await
     }
 
-    async fn refresh_under_lease(&self, account_id: &str, owner: &str) -> Result<AccessToken, TokenError> {
-        let result = self.refresh_inner(account_id, owner).await;
+    /// The token refresher's entry point: refreshes the account if its access
+    /// token expires before `refresh_before` (epoch seconds), which may lie
+    /// beyond the refresh margin. The expiry is checked again under the
+    /// lease, and a caller finding the lease taken waits for it, so any number
+    /// of concurrent refreshers cause one refresh.
+    pub async fn refresh_expiring(
+        &self,
+        account_id: &str,
+        refresh_before: i64,
+    ) -> Result<RefreshOutcome, TokenError> {
+        for _ in 0..MAX_WAITS {
+            let owner = format!("{}:{}", self.owner, ulid::Ulid::new());
+            if self.accounts.acquire_refresh_lease(account_id, &owner, LEASE_SECONDS).await? {
+                return Ok(match self.refresh_under_lease(account_id, &owner, refresh_before).await? {
+                    Refreshed::Rotated(_) => RefreshOutcome::Refreshed,
+                    Refreshed::StillValid(_) => RefreshOutcome::NotNeeded,
+                });
+            }
+            tokio::time::sleep(WAIT_STEP).await;
+        }
+        Err(TokenError::LeaseTimeout)
+    }
+
+    async fn refresh_under_lease(
+        &self,
+        account_id: &str,
+        owner: &str,
+        refresh_before: i64,
+    ) -> Result<Refreshed, TokenError> {
+        let result = self.refresh_inner(account_id, owner, refresh_before).await;
         if result.is_err() {
             let _ = self.accounts.release_refresh_lease(account_id, owner).await;
         }
         result
     }
 
-    async fn refresh_inner(&self, account_id: &str, owner: &str) -> Result<AccessToken, TokenError> {
+    async fn refresh_inner(
+        &self,
+        account_id: &str,
+        owner: &str,
+        refresh_before: i64,
+    ) -> Result<Refreshed, TokenError> {
         // Read again under the lease: a refresh may have finished meanwhile.
         let account = self.accounts.get(account_id).await?.ok_or(TokenError::NotFound)?;
-        let now = OffsetDateTime::now_utc().unix_timestamp();
         if account.status != AccountStatus::Active {
             return Err(TokenError::ReauthRequired(account.status_reason.clone().unwrap_or_default()));
         }
-        if account.access_expires_at > now + REFRESH_MARGIN_SECONDS {
+        if account.access_expires_at > refresh_before {
             self.accounts.release_refresh_lease(account_id, owner).await?;
-            return self.open_access(&account).await;
+            return Ok(Refreshed::StillValid(Box::new(account)));
         }
         let secret = self.secrets.get().await?;
         let sealed = account.sealed_refresh_token.as_deref().ok_or(VaultError::Malformed)?;
@@ -136,7 +193,7 @@ impl TokenKeeper {
             })
             .await;
         match persisted {
-            Ok(token) => Ok(token),
+            Ok(token) => Ok(Refreshed::Rotated(token)),
             Err(RefreshError::TikTok(e))
                 if matches!(e.class(), ErrorClass::Reauth { .. } | ErrorClass::Permanent) =>
             {
@@ -157,7 +214,7 @@ impl TokenKeeper {
             }
             Err(RefreshError::TikTok(e)) => Err(TokenError::TikTok(e)),
             Err(RefreshError::Persist(failed)) => {
-                self.persist_again(account_id, owner, &secret.ring, failed).await
+                self.persist_again(account_id, owner, &secret.ring, failed).await.map(Refreshed::Rotated)
             }
         }
     }

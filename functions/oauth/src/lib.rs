@@ -1,0 +1,158 @@
+//! Connecting TikTok accounts: `GET /connect/tiktok` starts a login for the
+//! calling tenant, `GET /oauth/tiktok/callback` finishes it (TikTok sends
+//! the browser there; the single-use state binds it to the tenant), and
+//! `DELETE /accounts/{id}` disconnects an account.
+//!
+//! Every response carries the security headers; API errors use the one JSON
+//! shape. States, codes, verifiers and tokens are never logged: logs name a
+//! login by a short prefix of its state's hash.
+
+pub mod callback;
+pub mod config;
+pub mod connect;
+pub mod disconnect;
+pub mod return_to;
+pub mod state;
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use lambda_http::http::{header, HeaderValue, StatusCode};
+use lambda_http::{Body, Error, Request, Response};
+use shared::{
+    account::{AccountStore, TokenKeeper},
+    aws::AwsClients,
+    http_surface::{finish, raw_path, request_id, segments, tenant_of, ApiError, ApiResult, ErrorCode},
+    post::PostStore,
+    tenant::TenantStore,
+    tiktok::{AppCredentials, ClientKey, ClientSecret, TikTokClient, TikTokError},
+    vault::{SecretCache, SecretError},
+};
+use url::Url;
+
+use crate::config::OauthConfig;
+use crate::state::StateStore;
+
+/// What the handlers need, built once at init.
+pub struct Deps {
+    pub config: OauthConfig,
+    pub tenants: TenantStore,
+    pub states: StateStore,
+    /// Accounts, posts, the cached app secret and the TikTok client.
+    pub keeper: TokenKeeper,
+}
+
+impl Deps {
+    /// Builds the stores and the TikTok client. The client's credentials are
+    /// a placeholder: every call takes them from the cached app secret, so a
+    /// rotation reaches a running function.
+    pub fn new(config: OauthConfig, aws: &AwsClients) -> Result<Self, TikTokError> {
+        let table = config.stack.table_name.clone();
+        let placeholder =
+            AppCredentials { client_key: ClientKey(String::new()), client_secret: ClientSecret::new("") };
+        let client = TikTokClient::new(config.tiktok.clone(), placeholder)?;
+        let secrets = SecretCache::new(aws.secrets.clone(), &config.stack.app_secret_id, config.secret_ttl);
+        Ok(Self {
+            tenants: TenantStore::new(aws.dynamodb.clone(), &table),
+            states: StateStore::new(aws.dynamodb.clone(), &table),
+            keeper: TokenKeeper {
+                accounts: AccountStore::new(aws.dynamodb.clone(), &table),
+                posts: PostStore::new(aws.dynamodb.clone(), &table),
+                secrets: Arc::new(secrets),
+                client,
+                owner: format!("oauth:{}", ulid::Ulid::new()),
+            },
+            config,
+        })
+    }
+}
+
+/// Routes one request. Every outcome is a response; `Err` is left for the
+/// runtime's own failures.
+pub async fn handle(request: Request, deps: &Deps) -> Result<Response<Body>, Error> {
+    let request_id = request_id(&request);
+    let origin = request.headers().get("origin").and_then(|v| v.to_str().ok()).map(str::to_owned);
+    let mut response = if request.method() == "OPTIONS" {
+        deps.config.cors.preflight(origin.as_deref())
+    } else {
+        route(&request, deps).await.unwrap_or_else(|e| e.into_response(&request_id))
+    };
+    deps.config.cors.apply(origin.as_deref(), &mut response);
+    if let Ok(value) = request_id.parse() {
+        response.headers_mut().insert("x-request-id", value);
+    }
+    Ok(finish(response))
+}
+
+enum Route {
+    Connect,
+    Callback,
+    Disconnect(String),
+}
+
+fn recognise(method: &str, segments: &[&str]) -> Result<Route, ApiError> {
+    match (method, segments) {
+        ("GET", ["connect", "tiktok"]) => Ok(Route::Connect),
+        ("GET", ["oauth", "tiktok", "callback"]) => Ok(Route::Callback),
+        ("DELETE", ["accounts", id]) => Ok(Route::Disconnect((*id).to_owned())),
+        (_, ["connect", "tiktok"] | ["oauth", "tiktok", "callback"] | ["accounts", _]) => {
+            Err(ApiError::method_not_allowed())
+        }
+        _ => Err(ApiError::new(ErrorCode::NotFound, "no such route")),
+    }
+}
+
+async fn route(request: &Request, deps: &Deps) -> ApiResult {
+    let path = raw_path(request);
+    match recognise(request.method().as_str(), &segments(&path))? {
+        // Unauthenticated: TikTok sends the browser here; the state names the tenant.
+        Route::Callback => callback::finish_login(request, deps).await,
+        Route::Connect => {
+            let tenant = tenant_of(request, &deps.config.auth, &deps.tenants).await?;
+            connect::start_login(request, &tenant, deps).await
+        }
+        Route::Disconnect(id) => {
+            let tenant = tenant_of(request, &deps.config.auth, &deps.tenants).await?;
+            disconnect::delete_account(&id, &tenant, deps).await
+        }
+    }
+}
+
+/// The query parameters, decoded. A repeated name is refused, so two
+/// `state` or `return_to` values cannot be played against each other.
+pub(crate) fn query_params(request: &Request) -> Result<HashMap<String, String>, ApiError> {
+    let mut params = HashMap::new();
+    for (name, value) in url::form_urlencoded::parse(request.uri().query().unwrap_or("").as_bytes()) {
+        if params.insert(name.clone().into_owned(), value.into_owned()).is_some() {
+            return Err(ApiError::bad_request(format!("the query parameter {name:?} is repeated")));
+        }
+    }
+    Ok(params)
+}
+
+/// A 302 to `location`.
+pub(crate) fn redirect(location: &Url) -> Response<Body> {
+    let mut response = Response::new(Body::Empty);
+    *response.status_mut() = StatusCode::FOUND;
+    if let Ok(value) = HeaderValue::from_str(location.as_str()) {
+        response.headers_mut().insert(header::LOCATION, value);
+    }
+    response
+}
+
+/// Secrets Manager trouble as an API error: unavailable is retryable, an
+/// invalid secret is an operator's problem (logged, not shown).
+pub(crate) fn secret_error(e: SecretError) -> ApiError {
+    tracing::error!(error = %e, "app secret");
+    match e {
+        SecretError::Unavailable(_) => {
+            ApiError::new(ErrorCode::Unavailable, "a backing service is unavailable; retry later")
+        }
+        SecretError::Invalid(_) => ApiError::new(ErrorCode::Internal, "internal error"),
+    }
+}
+
+/// A short, non-reversible reference to a login for logs.
+pub(crate) fn login_ref(state_key: &str) -> &str {
+    &state_key[..state_key.len().min(12)]
+}
