@@ -4,6 +4,7 @@
 
 pub mod auth;
 pub mod error;
+pub mod exchange;
 pub mod request;
 
 use lambda_http::http::{header, HeaderValue, StatusCode};
@@ -12,6 +13,7 @@ use serde::Serialize;
 
 pub use auth::{tenant_of, AuthMode};
 pub use error::{ApiError, ApiResult};
+pub use exchange::{health, Exchange};
 pub use request::{json_body, raw_path, request_id, segments};
 
 /// Headers set on every response (HSTS, nosniff, frame-deny, no-referrer and a

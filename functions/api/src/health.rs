@@ -2,35 +2,12 @@
 //! It names nothing of its configuration (the review's information-disclosure
 //! finding): no table name, no endpoint, no version, no error text.
 
-use std::time::Duration;
-
-use aws_sdk_dynamodb::types::AttributeValue;
-use lambda_http::{http::StatusCode, Body, Response};
-use shared::{http_surface::json_response, schema};
+use lambda_http::{Body, Response};
 
 use crate::Deps;
-
-const PROBE_TIMEOUT: Duration = Duration::from_secs(2);
 
 #[utoipa::path(get, path = "/health", tag = "meta",
     responses((status = 200, description = "up: {\"status\":\"ok\"}"), (status = 503, description = "a dependency is unreachable")))]
 pub(crate) async fn check(deps: &Deps) -> Response<Body> {
-    let probe = deps
-        .dynamodb
-        .get_item()
-        .table_name(&deps.config.stack.table_name)
-        .key(schema::PK, AttributeValue::S("HEALTH".to_owned()))
-        .key(schema::SK, AttributeValue::S("HEALTH".to_owned()))
-        .send();
-    match tokio::time::timeout(PROBE_TIMEOUT, probe).await {
-        Ok(Ok(_)) => json_response(StatusCode::OK, &serde_json::json!({"status": "ok"})),
-        Ok(Err(e)) => {
-            tracing::warn!(error = %aws_sdk_dynamodb::error::DisplayErrorContext(&e), "health probe failed");
-            json_response(StatusCode::SERVICE_UNAVAILABLE, &serde_json::json!({"status": "unavailable"}))
-        }
-        Err(_) => {
-            tracing::warn!("health probe timed out");
-            json_response(StatusCode::SERVICE_UNAVAILABLE, &serde_json::json!({"status": "unavailable"}))
-        }
-    }
+    shared::http_surface::health(&deps.dynamodb, &deps.config.stack.table_name).await
 }

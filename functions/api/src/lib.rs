@@ -17,9 +17,7 @@ use std::time::Duration;
 use lambda_http::{http::StatusCode, Body, Error, Request, Response};
 use shared::{
     account::{AccountStore, TokenKeeper},
-    http_surface::{
-        finish, json_response, raw_path, request_id, segments, tenant_of, ApiError, ApiResult, ErrorCode,
-    },
+    http_surface::{json_response, raw_path, segments, tenant_of, ApiError, ApiResult, ErrorCode, Exchange},
     media::store::MediaStore,
     post::PostStore,
     tenant::TenantStore,
@@ -78,18 +76,12 @@ impl Deps {
 /// Routes one request. Every outcome is a response; `Err` is left for the
 /// runtime's own failures.
 pub async fn handle(request: Request, deps: &Deps) -> Result<Response<Body>, Error> {
-    let request_id = request_id(&request);
-    let origin = request.headers().get("origin").and_then(|v| v.to_str().ok()).map(str::to_owned);
-    let mut response = if request.method() == "OPTIONS" {
-        deps.config.cors.preflight(origin.as_deref())
-    } else {
-        route(&request, deps).await.unwrap_or_else(|e| e.into_response(&request_id))
+    let exchange = Exchange::start(&request);
+    let response = match exchange.preflight(&deps.config.cors) {
+        Some(preflight) => preflight,
+        None => exchange.outcome(route(&request, deps).await),
     };
-    deps.config.cors.apply(origin.as_deref(), &mut response);
-    if let Ok(value) = request_id.parse() {
-        response.headers_mut().insert("x-request-id", value);
-    }
-    Ok(finish(response))
+    Ok(exchange.finish(&deps.config.cors, response))
 }
 
 /// Every route the API serves, as (method, path template). The router below

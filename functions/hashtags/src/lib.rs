@@ -20,7 +20,7 @@ use shared::{
         cache::AnalysisCache, narrative::Narrator, quota::QuotaLedger, quota::TenantLimiter, Analyst,
         CreatorTokens, OwnProvider, OwnSettings, ResearchCredentials, ResearchProvider, ResearchSettings,
     },
-    http_surface::{finish, raw_path, request_id, segments, tenant_of, ApiError, ApiResult, ErrorCode},
+    http_surface::{raw_path, segments, tenant_of, ApiError, ApiResult, ErrorCode, Exchange},
     tenant::TenantStore,
     tiktok::{AppCredentials, ClientKey, ClientSecret, TikTokClient},
 };
@@ -99,20 +99,15 @@ impl Deps {
 /// Routes one request. Every outcome is a response; `Err` is left for the
 /// runtime's own failures.
 pub async fn handle(request: Request, deps: &Deps) -> Result<Response<Body>, Error> {
-    let request_id = request_id(&request);
-    let origin = request.headers().get("origin").and_then(|v| v.to_str().ok()).map(str::to_owned);
-    let mut response = if request.method() == "OPTIONS" {
-        deps.config.cors.preflight(origin.as_deref())
-    } else {
-        route(&request, deps, &request_id).await.unwrap_or_else(|e| e.into_response(&request_id))
+    let exchange = Exchange::start(&request);
+    let response = match exchange.preflight(&deps.config.cors) {
+        Some(preflight) => preflight,
+        None => exchange.outcome(route(&request, deps, &exchange.request_id).await),
     };
-    deps.config.cors.apply(origin.as_deref(), &mut response);
-    if let Ok(value) = request_id.parse() {
-        response.headers_mut().insert("x-request-id", value);
-    }
-    let cache_control = response.extensions_mut().remove::<CacheControl>();
-    let mut response = finish(response);
-    if let Some(CacheControl(value)) = cache_control {
+    let mut response = exchange.finish(&deps.config.cors, response);
+    // A complete analysis may be cached by the client: its own Cache-Control
+    // replaces the default no-store.
+    if let Some(CacheControl(value)) = response.extensions_mut().remove::<CacheControl>() {
         response.headers_mut().insert(header::CACHE_CONTROL, value);
     }
     Ok(response)

@@ -22,7 +22,7 @@ use lambda_http::{Body, Error, Request, Response};
 use shared::{
     account::{AccountStore, TokenKeeper},
     aws::AwsClients,
-    http_surface::{finish, raw_path, request_id, segments, tenant_of, ApiError, ApiResult, ErrorCode},
+    http_surface::{raw_path, segments, tenant_of, ApiError, ApiResult, ErrorCode, Exchange},
     post::PostStore,
     tenant::TenantStore,
     tiktok::{AppCredentials, ClientKey, ClientSecret, TikTokClient, TikTokError},
@@ -70,18 +70,12 @@ impl Deps {
 /// Routes one request. Every outcome is a response; `Err` is left for the
 /// runtime's own failures.
 pub async fn handle(request: Request, deps: &Deps) -> Result<Response<Body>, Error> {
-    let request_id = request_id(&request);
-    let origin = request.headers().get("origin").and_then(|v| v.to_str().ok()).map(str::to_owned);
-    let mut response = if request.method() == "OPTIONS" {
-        deps.config.cors.preflight(origin.as_deref())
-    } else {
-        route(&request, deps).await.unwrap_or_else(|e| e.into_response(&request_id))
+    let exchange = Exchange::start(&request);
+    let response = match exchange.preflight(&deps.config.cors) {
+        Some(preflight) => preflight,
+        None => exchange.outcome(route(&request, deps).await),
     };
-    deps.config.cors.apply(origin.as_deref(), &mut response);
-    if let Ok(value) = request_id.parse() {
-        response.headers_mut().insert("x-request-id", value);
-    }
-    Ok(finish(response))
+    Ok(exchange.finish(&deps.config.cors, response))
 }
 
 enum Route {

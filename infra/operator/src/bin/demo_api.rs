@@ -2,8 +2,9 @@
 //! `cargo lambda watch` (source `.local/stack.env`; `API_URL` points at the
 //! api function). A tenant is created with the operator store, then: media
 //! upload slots, real uploads through the presigned PUTs, the pre-flight
-//! verdicts, and the refusals the reviews asked for. Prints a summary; the
-//! API key is never printed.
+//! verdicts, the refusals the reviews asked for, a TikTok account connected
+//! through the oauth function, and a post scheduled and cancelled. Prints a
+//! summary; the API key, codes and tokens are never printed.
 
 use std::process::ExitCode;
 
@@ -111,7 +112,58 @@ async fn run() -> Result<(), String> {
     if video["status"] != "READY" || fast["status"] != "REJECTED" || photo["status"] != "READY" {
         return Err("the media verdicts were not the expected ones".into());
     }
+
+    let account = connect(&walk).await?;
+    println!("  TikTok account connected through the oauth function: {account}");
+    let (status, info) = walk.call("GET", &format!("/accounts/{account}/creator-info"), None).await?;
+    println!("  creator-info: {status}, privacy options {}", info["privacy_level_options"]);
+    let at = time::OffsetDateTime::now_utc() + time::Duration::hours(2);
+    let at = at.format(&time::format_description::well_known::Rfc3339).map_err(|e| e.to_string())?;
+    let post = json!({"account_id": account, "kind": "video", "media_ids": [video["media_id"]],
+        "caption": "launch day", "privacy_level": "SELF_ONLY", "post_mode": "DIRECT_POST", "scheduled_at": at});
+    let (status, created) = walk.call("POST", "/posts", Some(post.clone())).await?;
+    println!("  POST /posts: {status}, {} at {}", created["status"], created["scheduled_at"]);
+    let mut long = post.clone();
+    long["caption"] = json!("x".repeat(2201));
+    let (status, body) = walk.call("POST", "/posts", Some(long)).await?;
+    println!("  a 2201-unit caption: {status} {}", body["error"]["message"]);
+    let id = created["id"].as_str().unwrap_or_default();
+    let (status, cancelled) = walk.call("DELETE", &format!("/posts/{id}"), None).await?;
+    println!("  DELETE /posts/{id}: {status}, {}", cancelled["status"]);
+    if created["status"] != "SCHEDULED" || cancelled["status"] != "CANCELLED" {
+        return Err("the post was not scheduled and cancelled".into());
+    }
     Ok(())
+}
+
+/// The connect flow a browser would make, through the oauth function:
+/// connect → TikTok's (the sandbox's) authorize page → the callback.
+async fn connect(walk: &Walk) -> Result<String, String> {
+    let oauth = std::env::var("OAUTH_URL").map_err(|_| "OAUTH_URL is missing".to_owned())?;
+    let no_redirects =
+        Client::builder().redirect(reqwest::redirect::Policy::none()).build().map_err(|e| e.to_string())?;
+    let started: Value = no_redirects
+        .get(format!("{oauth}/connect/tiktok?return_to=http://localhost:3000/connected"))
+        .bearer_auth(&walk.key)
+        .header("accept", "application/json")
+        .send()
+        .await
+        .map_err(|e| e.to_string())?
+        .json()
+        .await
+        .map_err(|e| e.to_string())?;
+    let authorize = started["authorize_url"].as_str().ok_or(format!("connect answered {started}"))?;
+    let location = |r: &reqwest::Response| {
+        r.headers().get("location").and_then(|v| v.to_str().ok()).map(str::to_owned).unwrap_or_default()
+    };
+    let consent = no_redirects.get(authorize).send().await.map_err(|e| e.to_string())?;
+    let callback = no_redirects.get(location(&consent)).send().await.map_err(|e| e.to_string())?;
+    let back = url::Url::parse(&location(&callback))
+        .map_err(|e| format!("callback answered {}: {e}", callback.status()))?;
+    back.query_pairs()
+        .find(|(k, _)| k == "account_id")
+        .map(|(_, v)| v.into_owned())
+        .ok_or(format!("the callback returned to {back}"))
 }
 
 #[tokio::main(flavor = "current_thread")]
