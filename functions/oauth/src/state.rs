@@ -14,6 +14,7 @@ use std::collections::HashMap;
 
 use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue};
 use sha2::{Digest, Sha256};
+use shared::dynamo::{condition_failed, s};
 use shared::{error::StoreError, schema};
 
 /// A pending login lives this long (TTL attribute, and checked in code).
@@ -52,10 +53,6 @@ pub struct StateStore {
     table: String,
 }
 
-fn s(v: impl Into<String>) -> AttributeValue {
-    AttributeValue::S(v.into())
-}
-
 fn text(item: &HashMap<String, AttributeValue>, name: &str) -> Option<String> {
     item.get(name).and_then(|v| v.as_s().ok()).cloned()
 }
@@ -88,7 +85,7 @@ impl StateStore {
             put = put.item("sealed_verifier", s(sealed));
         }
         put.send().await.map_err(|e| {
-            if e.as_service_error().is_some_and(|e| e.is_conditional_check_failed_exception()) {
+            if condition_failed(&e) {
                 StoreError::ConditionFailed("oauth state already exists")
             } else {
                 StoreError::from_sdk("dynamodb", e)
@@ -115,9 +112,7 @@ impl StateStore {
             .await;
         let item = match result {
             Ok(out) => out.attributes.unwrap_or_default(),
-            Err(e) if e.as_service_error().is_some_and(|e| e.is_conditional_check_failed_exception()) => {
-                return Ok(None)
-            }
+            Err(e) if condition_failed(&e) => return Ok(None),
             Err(e) => return Err(StoreError::from_sdk("dynamodb", e)),
         };
         let expires_at = item

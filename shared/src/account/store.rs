@@ -10,11 +10,8 @@ use secrecy::SecretString;
 use time::OffsetDateTime;
 
 use super::{Account, AccountStatus};
+use crate::dynamo::{condition_failed, get_item, s};
 use crate::{error::StoreError, post::store::rfc3339, schema, tiktok::TokenSet, vault::KeyRing};
-
-fn s(v: impl Into<String>) -> AttributeValue {
-    AttributeValue::S(v.into())
-}
 
 fn n(v: i64) -> AttributeValue {
     AttributeValue::N(v.to_string())
@@ -76,20 +73,7 @@ impl AccountStore {
 
     /// Any account by id (for the refresher, webhooks and the publisher).
     pub async fn get(&self, id: &str) -> Result<Option<Account>, StoreError> {
-        let (pk, sk) = schema::keys::account(id);
-        let out = self
-            .dynamodb
-            .get_item()
-            .table_name(&self.table)
-            .key(schema::PK, s(pk))
-            .key(schema::SK, s(sk))
-            .consistent_read(true)
-            .send()
-            .await
-            .map_err(|e| StoreError::from_sdk("dynamodb", e))?;
-        out.item
-            .map(|i| serde_dynamo::from_item(i).map_err(|e| StoreError::Corrupt(e.to_string())))
-            .transpose()
+        get_item(&self.dynamodb, &self.table, schema::keys::account(id)).await
     }
 
     /// The tenant's account; another tenant's is a miss.
@@ -292,7 +276,7 @@ impl AccountStore {
             .send()
             .await
             .map_err(|e| {
-                if e.as_service_error().is_some_and(|e| e.is_conditional_check_failed_exception()) {
+                if condition_failed(&e) {
                     StoreError::ConditionFailed("refresh lease lost")
                 } else {
                     StoreError::from_sdk("dynamodb", e)
@@ -328,9 +312,7 @@ impl AccountStore {
             .await;
         match result {
             Ok(_) => Ok(true),
-            Err(e) if e.as_service_error().is_some_and(|e| e.is_conditional_check_failed_exception()) => {
-                Ok(false)
-            }
+            Err(e) if condition_failed(&e) => Ok(false),
             Err(e) => Err(StoreError::from_sdk("dynamodb", e)),
         }
     }
@@ -351,9 +333,7 @@ impl AccountStore {
             .await;
         match result {
             Ok(_) => Ok(()),
-            Err(e) if e.as_service_error().is_some_and(|e| e.is_conditional_check_failed_exception()) => {
-                Ok(())
-            }
+            Err(e) if condition_failed(&e) => Ok(()),
             Err(e) => Err(StoreError::from_sdk("dynamodb", e)),
         }
     }
@@ -385,7 +365,7 @@ impl AccountStore {
             .send()
             .await
             .map_err(|e| {
-                if e.as_service_error().is_some_and(|e| e.is_conditional_check_failed_exception()) {
+                if condition_failed(&e) {
                     StoreError::NotFound
                 } else {
                     StoreError::from_sdk("dynamodb", e)
