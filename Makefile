@@ -15,7 +15,7 @@ export CARGO_TERM_COLOR ?= never
 help:
 	@echo "make demo   - bring the local stack up, run the end-to-end scenario, print a summary, stop"
 	@echo "make test   - run every test against a local stack it starts and stops itself"
-	@echo "make up     - start the local stack (moto, TikTok sandbox, cargo lambda watch) and print its URLs"
+	@echo "make up     - start the local stack (moto, TikTok sandbox, cargo lambda watch, event sources) and print its URLs"
 	@echo "make down   - stop what 'make up' started"
 	@echo "make tenant NAME=acme - create a tenant on the running stack; prints its API key last"
 	@echo "make lint   - rustfmt, clippy -D warnings, cfn-lint and sam validate --lint"
@@ -43,10 +43,12 @@ lint: tools
 	  $(VENV_BIN)/sam validate --lint --region us-east-1 --template-file template.yaml
 
 # Creates a tenant on the running local stack; the API key is the last line.
+# `--bin tenant` builds that binary alone (not the demo walks), with the
+# workspace's feature set, so a tree built by `cargo build --workspace` is fresh.
 tenant:
 	@test -n "$(NAME)" || { echo "usage: make tenant NAME=acme" >&2; exit 2; }
 	@test -f .local/stack.env || { echo "the local stack is not up: run make up" >&2; exit 1; }
-	@cargo build --quiet --locked -p operator
+	@cargo build --quiet --locked --bin tenant
 	@set -a; source .local/stack.env; set +a; "$(CARGO_TARGET_DIR)/debug/tenant" create "$(NAME)"
 
 demo: tools

@@ -49,7 +49,7 @@ step "The intake API over HTTP through cargo lambda watch: tenant, uploads, pre-
 "$CARGO_TARGET_DIR/debug/demo_api" || { echo "the API walk failed"; tail -n 40 .local/logs/watch.log; exit 1; }
 
 step "TikTok: login (authorize, PKCE code exchange), user info, creator_info, one refresh — real client, sandbox at $TIKTOK_API_BASE_URL"
-# shared::tiktok against the sandbox; prints no token, code or secret.
+# the tiktok crate against the sandbox; prints no token, code or secret.
 "$CARGO_TARGET_DIR/debug/demo_tiktok" || { echo "the TikTok walk failed"; tail -n 40 .local/logs/sandbox.log; exit 1; }
 echo "  sandbox calls: $(curl -s "$TIKTOK_SANDBOX_URL/_sandbox/calls")"
 

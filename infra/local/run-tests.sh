@@ -14,6 +14,10 @@ else
   cargo test --workspace --locked --no-run
 fi
 
+# The local stack's own Python (event sources): unit tests, no stack needed.
+bash infra/local/stack.sh tools
+.local/venv/bin/python -m unittest discover -s infra/local -p 'test_*.py'
+
 trap 'bash infra/local/stack.sh down' EXIT
 bash infra/local/stack.sh up >/dev/null
 set -a

@@ -1,26 +1,39 @@
 #!/usr/bin/env bash
 # The local stack: pinned tools in .local/venv, moto server on loopback with
-# every resource of template.yaml, the TikTok sandbox, and (for `up`/`demo`)
-# `cargo lambda watch` serving the functions. Everything started is recorded
-# by PID under .local/pids and stopped by `down`.
+# every resource of template.yaml, the TikTok sandbox, and (for `up --watch`)
+# `cargo lambda watch` serving the functions plus the local event sources
+# (infra/local/event_sources.py: the template's SQS mappings and schedules).
+# Everything started is recorded by PID under $STACK_DIR/pids and stopped by
+# `down`.
 #
 #   stack.sh tools          install the pinned tools (idempotent)
-#   stack.sh up [--watch]   start the stack, write .local/stack.env
+#   stack.sh up [--watch]   start the stack, write $STACK_DIR/stack.env
 #   stack.sh down           stop what `up` started
 #   stack.sh urls           print every address of the running stack
+#
+# Ports: MOTO_PORT (4566), SANDBOX_PORT (4568), WATCH_PORT (9000),
+# EVENT_SOURCES_PORT (4570). A second stack on the same checkout needs other
+# ports *and* its own STACK_DIR (default .local): `up` first stops whatever
+# the PID files in STACK_DIR name. WATCH_READY_TIMEOUT (600 s) bounds the wait
+# for the api function's first answer (it compiles first);
+# EVENT_SOURCES_SPEEDUP (1) runs the schedules' clock faster.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 LOCAL="$ROOT/.local"
 VENV="$LOCAL/venv"
-PIDS="$LOCAL/pids"
-LOGS="$LOCAL/logs"
-ENV_FILE="$LOCAL/stack.env"
+STACK_DIR="${STACK_DIR:-$LOCAL}"
+PIDS="$STACK_DIR/pids"
+LOGS="$STACK_DIR/logs"
+ENV_FILE="$STACK_DIR/stack.env"
 
 HOST=127.0.0.1
 MOTO_PORT="${MOTO_PORT:-4566}"
 SANDBOX_PORT="${SANDBOX_PORT:-4568}"
 WATCH_PORT="${WATCH_PORT:-9000}"
+EVENT_SOURCES_PORT="${EVENT_SOURCES_PORT:-4570}"
+# The first request compiles the function: minutes on a cold tree.
+WATCH_READY_TIMEOUT="${WATCH_READY_TIMEOUT:-600}"
 STACK_NAME="${STACK_NAME:-tiktok-local}"
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$ROOT/target}"
 
@@ -56,6 +69,49 @@ wait_http() { # url, name, seconds
   return 1
 }
 
+# Readiness of cargo lambda watch: one real request to the api function's
+# health route (the bare /lambda-url/ is disabled with several functions), sent
+# once the port is open and allowed to wait through the first compilation.
+# Fails fast when watch exits or a function process exits (a build error).
+wait_watch() {
+  local url="http://$HOST:$WATCH_PORT/lambda-url/api/health" watch_pid start=$SECONDS next=10 curl_pid status
+  watch_pid="$(cat "$PIDS/watch.pid")"
+  log "waiting for cargo lambda watch to compile and serve api"
+  until (exec 3<>"/dev/tcp/$HOST/$WATCH_PORT") 2>/dev/null; do
+    kill -0 "$watch_pid" 2>/dev/null || { watch_failed "cargo lambda watch exited"; return 1; }
+    (( SECONDS - start < WATCH_READY_TIMEOUT )) || { watch_failed "watch did not open port $WATCH_PORT"; return 1; }
+    sleep 0.1
+  done
+  curl -fsS -o /dev/null --max-time "$WATCH_READY_TIMEOUT" "$url" 2>"$LOGS/watch-probe.err" &
+  curl_pid=$!
+  while kill -0 "$curl_pid" 2>/dev/null; do
+    if ! kill -0 "$watch_pid" 2>/dev/null; then
+      kill "$curl_pid" 2>/dev/null || true
+      watch_failed "cargo lambda watch exited"; return 1
+    fi
+    if grep -q 'command exited code=' "$LOGS/watch.log" 2>/dev/null; then
+      kill "$curl_pid" 2>/dev/null || true
+      watch_failed "a function process exited (a build error or a crash at start)"; return 1
+    fi
+    if (( SECONDS - start >= next )); then
+      log "waiting for cargo lambda watch to compile and serve api ($((SECONDS - start)) s)"
+      next=$((next + 15))
+    fi
+    sleep 0.2
+  done
+  if wait "$curl_pid"; then status=0; else status=$?; fi
+  if [[ $status != 0 ]]; then
+    watch_failed "GET $url failed: $(cat "$LOGS/watch-probe.err" 2>/dev/null)"; return 1
+  fi
+  rm -f "$LOGS/watch-probe.err"
+}
+
+watch_failed() {
+  log "$1; the last lines of $LOGS/watch.log:"
+  tail -n 40 "$LOGS/watch.log" >&2 || true
+  log "the rest of the stack is still running: stop it with 'make down'"
+}
+
 stop_all() {
   [[ -d "$PIDS" ]] || return 0
   local f pid
@@ -77,16 +133,28 @@ up() {
   [[ "${1:-}" == "--watch" ]] && watch=1
   tools
   stop_all
-  mkdir -p "$LOCAL"
-  local moto_url="http://$HOST:$MOTO_PORT" sandbox_url="http://$HOST:$SANDBOX_PORT"
+  mkdir -p "$STACK_DIR"
+  local moto_url="http://$HOST:$MOTO_PORT" sandbox_url="http://$HOST:$SANDBOX_PORT" watch_args_pid=""
+  if [[ "$watch" == 1 ]]; then
+    # Watch's template-derived arguments, read while the rest starts (python
+    # with boto3 takes a second or so to start).
+    "$VENV/bin/python" "$ROOT/infra/local/event_sources.py" watch-args > "$STACK_DIR/watch-args" &
+    watch_args_pid=$!
+  fi
 
+  # moto takes a second or two to import: it starts while cargo checks the
+  # sandbox. `--bin`, not `-p`: with --bin cargo unifies features over the whole
+  # workspace, as `cargo build --workspace` and watch's `cargo run --bin` do, so
+  # a built tree is fresh; `-p tiktok-sandbox` alone would need its own build
+  # of tokio and everything above it.
   log "starting moto server on $moto_url"
   start_bg moto "$VENV/bin/python" "$ROOT/infra/local/moto_server.py" "$HOST" "$MOTO_PORT"
+  (cd "$ROOT" && cargo build --quiet --locked --bin tiktok-sandbox)
   wait_http "$moto_url/moto-api/" moto 30
 
   # Local-only credentials, generated per start: the sandbox app's key and
   # secret and one token-encryption key. Never committed, never real.
-  local client_key="sbx-$(random_hex 8)" client_secret token_key secret_file="$LOCAL/app-secret.json"
+  local client_key="sbx-$(random_hex 8)" client_secret token_key secret_file="$STACK_DIR/app-secret.json"
   client_secret="$(random_hex 24)"
   token_key="$("$VENV/bin/python" -c "import base64,os; print(base64.b64encode(os.urandom(32)).decode())")"
   umask 077
@@ -94,16 +162,15 @@ up() {
     "$client_key" "$client_secret" "$token_key" > "$secret_file"
 
   log "starting the TikTok sandbox on $sandbox_url"
-  (cd "$ROOT" && cargo build --quiet --locked -p tiktok-sandbox)
   SANDBOX_ADDR="$HOST:$SANDBOX_PORT" SANDBOX_CLIENT_KEY="$client_key" SANDBOX_CLIENT_SECRET="$client_secret" \
     SANDBOX_WEBHOOK_URL="${SANDBOX_WEBHOOK_URL:-}" \
     start_bg sandbox "$CARGO_TARGET_DIR/debug/tiktok-sandbox"
-  wait_http "$sandbox_url/_sandbox/health" sandbox 30
 
   log "creating the resources of template.yaml"
   local resources
   resources="$("$VENV/bin/python" "$ROOT/infra/local/bootstrap.py" "$ROOT/template.yaml" "$STACK_NAME" "$moto_url" "$secret_file")"
   rm -f "$secret_file"
+  wait_http "$sandbox_url/_sandbox/health" sandbox 30
 
   {
     echo "# Written by infra/local/stack.sh up; source it to talk to the local stack."
@@ -131,17 +198,32 @@ up() {
   } > "$ENV_FILE"
 
   if [[ "$watch" == 1 ]]; then
+    local events_url="http://$HOST:$EVENT_SOURCES_PORT" watch_args
+    echo "EVENT_SOURCES_URL=$events_url" >> "$ENV_FILE"
+    # Watch lists every bin target of the workspace (it starts one only when
+    # asked for it): cargo-lambda 1.9 passes --bin/-p on to `cargo run`, which
+    # refuses more than one, so the list cannot be narrowed to the Lambda
+    # binaries. What comes from the template is the instance limit per
+    # function (the widest SQS mapping's concurrency).
+    wait "$watch_args_pid"
+    mapfile -t watch_args < "$STACK_DIR/watch-args"
     log "starting cargo lambda watch on http://$HOST:$WATCH_PORT (functions compile on first request)"
     (cd "$ROOT" && PATH="$VENV/bin:$PATH" start_bg watch \
-      "$VENV/bin/cargo-lambda" lambda watch -A "$HOST" -P "$WATCH_PORT" --disable-cors --env-file "$ENV_FILE")
-    wait_http "http://$HOST:$WATCH_PORT/lambda-url/" watch 60 || true
+      "$VENV/bin/cargo-lambda" lambda watch -A "$HOST" -P "$WATCH_PORT" --disable-cors \
+      --env-file "$ENV_FILE" "${watch_args[@]}")
+    log "starting the event sources of template.yaml on $events_url"
+    EVENT_SOURCES_PORT="$EVENT_SOURCES_PORT" start_bg event-sources \
+      "$VENV/bin/python" -u "$ROOT/infra/local/event_sources.py" serve \
+      --template "$ROOT/template.yaml" --env-file "$ENV_FILE"
+    wait_watch
+    wait_http "$events_url/status" event-sources 10
   fi
   urls
 }
 
 urls() {
   [[ -f "$ENV_FILE" ]] || { log "stack is not up (no $ENV_FILE)"; return 1; }
-  echo "Local stack (source .local/stack.env):"
+  echo "Local stack (source ${ENV_FILE#"$ROOT"/}):"
   grep -E '_URL=' "$ENV_FILE" | sed 's/^/  /'
   grep -E '^(TABLE_NAME|MEDIA_BUCKET|APP_SECRET_ID)=' "$ENV_FILE" | sed 's/^/  /'
 }

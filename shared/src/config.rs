@@ -1,150 +1,11 @@
-//! Typed configuration, read once at init from the environment.
-//!
-//! Every problem is collected before failing, so a bad deploy is fixed in one
-//! round: the error names each missing or invalid variable.
+//! The stack's own configuration, read by every function. The reader itself
+//! ([`EnvReader`]) lives in `foundation`, so crates without AWS share it.
 
-use std::fmt;
+use std::time::Duration;
 
 use url::Url;
 
-/// One thing wrong with the environment.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Problem {
-    pub variable: &'static str,
-    pub reason: String,
-}
-
-/// Every problem found while reading the configuration.
-#[derive(Clone, PartialEq, Eq, thiserror::Error)]
-pub struct ConfigError {
-    pub problems: Vec<Problem>,
-}
-
-// `main` returning this error prints its Debug form: make that the message.
-impl fmt::Debug for ConfigError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Display::fmt(self, f)
-    }
-}
-
-impl fmt::Display for ConfigError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "invalid configuration: ")?;
-        for (i, p) in self.problems.iter().enumerate() {
-            if i > 0 {
-                write!(f, "; ")?;
-            }
-            write!(f, "{} {}", p.variable, p.reason)?;
-        }
-        Ok(())
-    }
-}
-
-/// Reads variables from a source (the process environment, or a map in tests)
-/// and remembers every problem instead of stopping at the first.
-pub struct EnvReader<F: Fn(&str) -> Option<String>> {
-    lookup: F,
-    problems: Vec<Problem>,
-}
-
-impl EnvReader<fn(&str) -> Option<String>> {
-    /// Reads the process environment.
-    pub fn from_process() -> Self {
-        EnvReader::new(|k| std::env::var(k).ok())
-    }
-}
-
-impl<F: Fn(&str) -> Option<String>> EnvReader<F> {
-    pub fn new(lookup: F) -> Self {
-        Self { lookup, problems: Vec::new() }
-    }
-
-    fn raw(&self, name: &str) -> Option<String> {
-        (self.lookup)(name).map(|v| v.trim().to_owned()).filter(|v| !v.is_empty())
-    }
-
-    fn problem(&mut self, variable: &'static str, reason: impl Into<String>) {
-        self.problems.push(Problem { variable, reason: reason.into() });
-    }
-
-    /// Records a problem found by the caller's own parsing of a variable.
-    pub fn invalid(&mut self, variable: &'static str, reason: impl Into<String>) {
-        self.problem(variable, reason);
-    }
-
-    /// A required, non-empty string.
-    pub fn required(&mut self, name: &'static str) -> String {
-        match self.raw(name) {
-            Some(v) => v,
-            None => {
-                self.problem(name, "is missing");
-                String::new()
-            }
-        }
-    }
-
-    /// An optional string with a default.
-    pub fn optional(&mut self, name: &'static str, default: &str) -> String {
-        self.raw(name).unwrap_or_else(|| default.to_owned())
-    }
-
-    /// An optional absolute http(s) URL; `None` when unset.
-    pub fn optional_url(&mut self, name: &'static str) -> Option<Url> {
-        let raw = self.raw(name)?;
-        match parse_http_url(&raw) {
-            Ok(url) => Some(url),
-            Err(reason) => {
-                self.problem(name, reason);
-                None
-            }
-        }
-    }
-
-    /// A required absolute http(s) URL.
-    pub fn required_url(&mut self, name: &'static str) -> Option<Url> {
-        if self.raw(name).is_none() {
-            self.problem(name, "is missing");
-            return None;
-        }
-        self.optional_url(name)
-    }
-
-    /// An optional number within `min..=max`, with a default.
-    pub fn number(&mut self, name: &'static str, default: u64, min: u64, max: u64) -> u64 {
-        let Some(raw) = self.raw(name) else { return default };
-        match raw.parse::<u64>() {
-            Ok(n) if (min..=max).contains(&n) => n,
-            Ok(n) => {
-                self.problem(name, format!("is {n}, must be within {min}..={max}"));
-                default
-            }
-            Err(_) => {
-                self.problem(name, "is not a whole number");
-                default
-            }
-        }
-    }
-
-    /// Ends reading: the value if nothing was wrong, else every problem.
-    pub fn finish<T>(self, value: T) -> Result<T, ConfigError> {
-        if self.problems.is_empty() {
-            Ok(value)
-        } else {
-            Err(ConfigError { problems: self.problems })
-        }
-    }
-}
-
-fn parse_http_url(raw: &str) -> Result<Url, String> {
-    let url = Url::parse(raw).map_err(|e| format!("is not a valid URL ({e})"))?;
-    if !matches!(url.scheme(), "http" | "https") {
-        return Err(format!("must be an http or https URL, has scheme {:?}", url.scheme()));
-    }
-    if url.host_str().is_none_or(str::is_empty) {
-        return Err("has no host".to_owned());
-    }
-    Ok(url)
-}
+pub use foundation::config::{ConfigError, EnvReader, Problem};
 
 /// Where the AWS resources of the stack are: read by every function.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -159,6 +20,10 @@ pub struct StackConfig {
     pub app_secret_id: String,
     /// `AWS_ENDPOINT_URL`: set only for the local stack; turns on S3 path-style.
     pub endpoint_override: Option<Url>,
+    /// `APP_SECRET_TTL_SECS` (300, 0..=3600): how long a function keeps the
+    /// app secret in memory before reading it again, so a rotation reaches
+    /// running functions within this time. 0 reads it on every use.
+    pub app_secret_ttl: Duration,
 }
 
 impl StackConfig {
@@ -178,6 +43,7 @@ impl StackConfig {
             publish_queue_url: env.required("PUBLISH_QUEUE_URL"),
             app_secret_id: env.required("APP_SECRET_ID"),
             endpoint_override: env.optional_url("AWS_ENDPOINT_URL"),
+            app_secret_ttl: Duration::from_secs(env.number("APP_SECRET_TTL_SECS", 300, 0, 3_600)),
         }
     }
 }
@@ -237,10 +103,24 @@ mod tests {
     }
 
     #[test]
-    fn numbers_out_of_range_are_reported() {
-        let mut env = EnvReader::new(|k| (k == "N").then(|| "99".to_owned()));
-        assert_eq!(env.number("N", 5, 1, 10), 5);
-        let err = env.finish(()).expect_err("out of range");
-        assert_eq!(err.to_string(), "invalid configuration: N is 99, must be within 1..=10");
+    fn one_finish_reports_tiktok_and_stack_problems_together() {
+        let vars: HashMap<&str, &str> =
+            [("TIKTOK_AUTH_BASE_URL", "not a url"), ("TIKTOK_CONNECT_TIMEOUT_SECS", "0")].into();
+        let mut env = EnvReader::new(move |k| vars.get(k).map(|v| (*v).to_owned()));
+        let stack = StackConfig::read(&mut env);
+        let tiktok = tiktok::TikTokConfig::read(&mut env);
+        let err = env.finish((stack, tiktok)).expect_err("invalid");
+        let names: Vec<_> = err.problems.iter().map(|p| p.variable).collect();
+        assert_eq!(
+            names,
+            [
+                "TABLE_NAME",
+                "MEDIA_BUCKET",
+                "PUBLISH_QUEUE_URL",
+                "APP_SECRET_ID",
+                "TIKTOK_AUTH_BASE_URL",
+                "TIKTOK_CONNECT_TIMEOUT_SECS"
+            ]
+        );
     }
 }

@@ -120,10 +120,15 @@ fn plain_internal_error() -> Response<Body> {
     response
 }
 
-/// Adds the security headers; the last step of every handler.
+/// Adds the security headers; the last step of every handler. They replace
+/// whatever a handler set, except `Cache-Control`: a handler may allow a
+/// response to be cached (a complete hashtag analysis); by default nothing is.
 pub fn finish(mut response: Response<Body>) -> Response<Body> {
     let headers = response.headers_mut();
     for (name, value) in SECURITY_HEADERS {
+        if name == "cache-control" && headers.contains_key(name) {
+            continue;
+        }
         headers.insert(name, HeaderValue::from_static(value));
     }
     response
@@ -146,6 +151,20 @@ mod tests {
         for (name, value) in SECURITY_HEADERS {
             assert_eq!(response.headers()[name], value);
         }
+    }
+
+    #[test]
+    fn a_handler_may_allow_caching_but_not_weaken_the_other_headers() {
+        let mut response = Response::new(Body::Empty);
+        response.headers_mut().insert("cache-control", HeaderValue::from_static("private, max-age=60"));
+        response.headers_mut().insert("content-security-policy", HeaderValue::from_static("default-src *"));
+        let response = finish(response);
+        assert_eq!(response.headers()["cache-control"], "private, max-age=60");
+        assert_eq!(
+            response.headers()["content-security-policy"],
+            "default-src 'none'; frame-ancestors 'none'"
+        );
+        assert_eq!(finish(Response::new(Body::Empty)).headers()["cache-control"], "no-store");
     }
 }
 

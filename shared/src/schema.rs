@@ -1,6 +1,6 @@
 //! The DynamoDB data model: one table, two sparse global secondary indexes and
 //! a TTL attribute. `template.yaml` declares the same names; a test against the
-//! local stack proves the two agree (`tests/template_agrees.rs`).
+//! local stack proves the two agree (`tests/it/template_agrees.rs`).
 //!
 //! Every read is a `GetItem` on `pk`/`sk` or a `Query` on a key or index —
 //! never a `Scan`. The access-pattern table is in `docs/data-model.md`.
@@ -31,8 +31,25 @@ pub const TTL_ATTRIBUTE: &str = "expires_at";
 pub const INDEXES: [(&str, &str, &str); 2] =
     [(GSI_BY_OWNER, GSI_BY_OWNER_PK, GSI_BY_OWNER_SK), (GSI_BY_TIME, GSI_BY_TIME_PK, GSI_BY_TIME_SK)];
 
-/// Key prefixes: the first segment of `pk` names the item's type.
+/// Every key format of the table. An item's type is named by the first
+/// segment of its `pk` ([`ITEM_PREFIXES`](keys::ITEM_PREFIXES)), or, for the
+/// items a tenant owns (`TENANT#{tenant}#{segment}#…`), by the third
+/// ([`TENANT_ITEM_SEGMENTS`](keys::TENANT_ITEM_SEGMENTS)); every item is alone
+/// in its partition, and `sk` repeats the type. `docs/data-model.md` lists
+/// the same formats; `tests/it/template_agrees.rs` proves the two agree.
 pub mod keys {
+    use time::OffsetDateTime;
+
+    /// The first `pk` segment of every item type. `TENANT` alone
+    /// (`TENANT#{tenant}`) is the tenant; longer `TENANT#{tenant}#…` keys are
+    /// the tenant's items, told apart by [`TENANT_ITEM_SEGMENTS`].
+    pub const ITEM_PREFIXES: [&str; 7] =
+        ["TENANT", "APIKEY", "ACCOUNT", "OPENID", "OAUTHSTATE", "HASHTAG", "HASHTAGQUOTA"];
+
+    /// The third `pk` segment of the items a tenant owns:
+    /// `TENANT#{tenant}#{segment}#…`.
+    pub const TENANT_ITEM_SEGMENTS: [&str; 4] = ["POST", "MEDIA", "IDEM", "HASHTAGRATE"];
+
     /// `TENANT#{tenant}` / `TENANT` — a tenant.
     pub fn tenant(tenant: &str) -> (String, String) {
         (format!("TENANT#{tenant}"), "TENANT".to_owned())
@@ -48,10 +65,21 @@ pub mod keys {
         (format!("ACCOUNT#{account}"), "ACCOUNT".to_owned())
     }
 
+    /// `OPENID#{open_id}` / `OPENID` — the account a TikTok `open_id` is
+    /// connected as, so one TikTok account belongs to one tenant.
+    pub fn open_id(open_id: &str) -> (String, String) {
+        (format!("OPENID#{open_id}"), "OPENID".to_owned())
+    }
+
     /// `TENANT#{tenant}#POST#{post}` / `POST` — a post; the tenant in the key
     /// makes a cross-tenant read a miss, not a leak.
     pub fn post(tenant: &str, post: &str) -> (String, String) {
-        (format!("TENANT#{tenant}#POST#{post}"), "POST".to_owned())
+        (format!("{}{post}", posts_prefix(tenant)), "POST".to_owned())
+    }
+
+    /// `TENANT#{tenant}#POST#` — the start of every `pk` of the tenant's posts.
+    pub fn posts_prefix(tenant: &str) -> String {
+        format!("TENANT#{tenant}#POST#")
     }
 
     /// `TENANT#{tenant}#MEDIA#{media}` / `MEDIA` — an uploaded media item.
@@ -59,9 +87,50 @@ pub mod keys {
         (format!("TENANT#{tenant}#MEDIA#{media}"), "MEDIA".to_owned())
     }
 
+    /// `TENANT#{tenant}#IDEM#{key}` / `IDEM` — an `Idempotency-Key` record.
+    pub fn idempotency(tenant: &str, key: &str) -> (String, String) {
+        (format!("TENANT#{tenant}#IDEM#{key}"), "IDEM".to_owned())
+    }
+
+    /// `OAUTHSTATE#{hash}` / `STATE` — a pending login, by the hex SHA-256 of its state.
+    pub fn oauth_state(hash: &str) -> (String, String) {
+        (format!("OAUTHSTATE#{hash}"), "STATE".to_owned())
+    }
+
+    /// `HASHTAG#{version}#{source}#{scope}#{region}#{start}#{end}#{tag}` /
+    /// `ANALYSIS` — a cached hashtag analysis; no part may contain `#`.
+    pub fn hashtag_analysis(
+        version: &str,
+        source: &str,
+        scope: &str,
+        region: &str,
+        start: &str,
+        end: &str,
+        tag: &str,
+    ) -> (String, String) {
+        (format!("HASHTAG#{version}#{source}#{scope}#{region}#{start}#{end}#{tag}"), "ANALYSIS".to_owned())
+    }
+
+    /// `HASHTAGQUOTA#{app hash}#{YYYY-MM-DD}` / `QUOTA` — the Research API
+    /// quota used by an app (a hash of its client key) on a UTC day.
+    pub fn hashtag_quota(app_hash: &str, day: &str) -> (String, String) {
+        (format!("HASHTAGQUOTA#{app_hash}#{day}"), "QUOTA".to_owned())
+    }
+
+    /// `TENANT#{tenant}#HASHTAGRATE#{unix minute}` / `RATE` — the uncached
+    /// analyses a tenant started in a minute.
+    pub fn hashtag_rate(tenant: &str, unix_minute: i64) -> (String, String) {
+        (format!("TENANT#{tenant}#HASHTAGRATE#{unix_minute}"), "RATE".to_owned())
+    }
+
     /// Owner index partition of a tenant's accounts.
     pub fn accounts_of(tenant: &str) -> String {
         format!("TENANT#{tenant}#ACCOUNTS")
+    }
+
+    /// `ACCOUNT#{account}` — owner index sort key of an account in [`accounts_of`].
+    pub fn account_in_owner(account: &str) -> String {
+        format!("ACCOUNT#{account}")
     }
 
     /// Owner index partition of a tenant's posts.
@@ -72,5 +141,44 @@ pub mod keys {
     /// Time index partition of the posts due in one UTC minute (`YYYY-MM-DDTHH:MM`).
     pub fn due_minute(minute: &str) -> String {
         format!("DUE#{minute}")
+    }
+
+    /// `TOKENEXP#YYYY-MM-DDTHH` — time index partition of the active accounts
+    /// whose access token expires in the UTC hour of `epoch` (seconds).
+    pub fn token_expiry(epoch: i64) -> String {
+        let at = OffsetDateTime::from_unix_timestamp(epoch).unwrap_or(OffsetDateTime::UNIX_EPOCH);
+        format!("TOKENEXP#{:04}-{:02}-{:02}T{:02}", at.year(), u8::from(at.month()), at.day(), at.hour())
+    }
+
+    /// `{expires_at:012}#{account}` — time index sort key of an account in
+    /// [`token_expiry`]; `"~"` as the account bounds a range from above.
+    pub fn token_expiry_sort(expires_at: i64, account: &str) -> String {
+        format!("{expires_at:012}#{account}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::keys;
+
+    #[test]
+    fn key_formats_are_byte_for_byte_the_stored_ones() {
+        let pair = |pk: &str, sk: &str| (pk.to_owned(), sk.to_owned());
+        assert_eq!(keys::idempotency("t1", "k-1"), pair("TENANT#t1#IDEM#k-1", "IDEM"));
+        assert_eq!(keys::open_id("oid"), pair("OPENID#oid", "OPENID"));
+        assert_eq!(keys::oauth_state("ab12"), pair("OAUTHSTATE#ab12", "STATE"));
+        assert_eq!(keys::post("t1", "p1"), pair("TENANT#t1#POST#p1", "POST"));
+        assert!(keys::post("t1", "p1").0.starts_with(&keys::posts_prefix("t1")));
+        assert_eq!(
+            keys::hashtag_analysis("1", "research", "ALL", "ALL", "2025-03-24", "2025-03-30", "food"),
+            pair("HASHTAG#1#research#ALL#ALL#2025-03-24#2025-03-30#food", "ANALYSIS")
+        );
+        assert_eq!(keys::hashtag_quota("0a1b", "2025-03-30"), pair("HASHTAGQUOTA#0a1b#2025-03-30", "QUOTA"));
+        assert_eq!(keys::hashtag_rate("t1", 29_000_000), pair("TENANT#t1#HASHTAGRATE#29000000", "RATE"));
+        assert_eq!(keys::account_in_owner("A1"), "ACCOUNT#A1");
+        assert_eq!(keys::token_expiry(1_743_300_000), "TOKENEXP#2025-03-30T02");
+        assert_eq!(keys::token_expiry(-1), "TOKENEXP#1969-12-31T23");
+        assert_eq!(keys::token_expiry_sort(1_743_300_000, "A1"), "001743300000#A1");
+        assert_eq!(keys::token_expiry_sort(5, "~"), "000000000005#~");
     }
 }

@@ -15,14 +15,29 @@ use subtle::ConstantTimeEq;
 use time::OffsetDateTime;
 
 use crate::dynamo::{condition_failed, s};
-use crate::{error::StoreError, post::store::rfc3339, schema};
+use crate::{error::StoreError, schema};
+use foundation::time_format::rfc3339;
 
 const KEY_TAG: &str = "tk";
 const PREFIX_LEN: usize = 12;
 
 /// A tenant's id: ULID text, parsed at the edge.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(try_from = "String", into = "String")]
 pub struct TenantId(String);
+
+impl TryFrom<String> for TenantId {
+    type Error = &'static str;
+    fn try_from(value: String) -> Result<Self, Self::Error> {
+        Self::parse(&value).ok_or("a tenant id is 1-64 of [A-Za-z0-9_-]")
+    }
+}
+
+impl From<TenantId> for String {
+    fn from(value: TenantId) -> Self {
+        value.0
+    }
+}
 
 impl TenantId {
     pub fn new() -> Self {

@@ -4,7 +4,7 @@
 //! Every seal draws a fresh random nonce and binds the account id and key id
 //! in as associated data, so a sealed token copied to another account, a
 //! tampered ciphertext or a wrong key all fail to open — with a typed error,
-//! never by handing back the stored bytes (the review's C3 finding).
+//! never by handing back the stored bytes as if they were the token.
 //! Keys rotate: new seals use the current key, old ones still open, and
 //! [`KeyRing::reseal`] moves a token to the current key.
 
@@ -20,7 +20,7 @@ use rand::RngCore;
 use secrecy::{ExposeSecret, SecretString};
 use tokio::sync::Mutex;
 
-use crate::tiktok::{AppCredentials, ClientKey, ClientSecret};
+use tiktok::{AppCredentials, ClientKey, ClientSecret};
 
 const FORMAT: &str = "v1";
 
@@ -148,11 +148,17 @@ fn parse(sealed: &str) -> Result<(&str, [u8; 12], Vec<u8>), VaultError> {
     Ok((key_id, nonce, ciphertext))
 }
 
-/// The app secret: TikTok app credentials and the token key ring.
+/// The app secret: TikTok app credentials, the token key ring, and the
+/// optional extras some functions use.
 #[derive(Debug, Clone)]
 pub struct AppSecret {
     pub credentials: AppCredentials,
     pub ring: KeyRing,
+    /// `research_client_key`/`research_client_secret`: a Research-API-approved
+    /// client, when the deployment has one.
+    pub research: Option<AppCredentials>,
+    /// `narrative_api_key`: the optional hashtag summary endpoint's key.
+    pub narrative_api_key: Option<SecretString>,
 }
 
 #[derive(serde::Deserialize)]
@@ -161,12 +167,20 @@ struct AppSecretJson {
     client_secret: String,
     current_key_id: String,
     keys: HashMap<String, String>,
+    #[serde(default)]
+    research_client_key: Option<String>,
+    #[serde(default)]
+    research_client_secret: Option<String>,
+    #[serde(default)]
+    narrative_api_key: Option<String>,
 }
 
 impl AppSecret {
     pub fn parse(json: &str) -> Result<Self, VaultError> {
-        let raw: AppSecretJson = serde_json::from_str(json)
-            .map_err(|e| VaultError::BadSecret(format!("not the expected JSON ({e})")))?;
+        // serde's message could quote the secret: name only the position.
+        let raw: AppSecretJson = serde_json::from_str(json).map_err(|e| {
+            VaultError::BadSecret(format!("not the expected JSON (line {}, column {})", e.line(), e.column()))
+        })?;
         if raw.client_key.is_empty() || raw.client_secret.is_empty() {
             return Err(VaultError::BadSecret("client_key and client_secret must be set".into()));
         }
@@ -176,7 +190,21 @@ impl AppSecret {
                 client_secret: ClientSecret::from(raw.client_secret),
             },
             ring: KeyRing::new(&raw.current_key_id, &raw.keys)?,
+            research: match (raw.research_client_key, raw.research_client_secret) {
+                (Some(key), Some(secret)) if !key.is_empty() && !secret.is_empty() => Some(AppCredentials {
+                    client_key: ClientKey(key),
+                    client_secret: ClientSecret::from(secret),
+                }),
+                _ => None,
+            },
+            narrative_api_key: raw.narrative_api_key.filter(|k| !k.is_empty()).map(SecretString::from),
         })
+    }
+
+    /// The credentials for Research API calls: the research-approved client
+    /// when configured, else the app's own.
+    pub fn research_credentials(&self) -> AppCredentials {
+        self.research.clone().unwrap_or_else(|| self.credentials.clone())
     }
 }
 
@@ -200,6 +228,12 @@ pub struct SecretCache {
 impl SecretCache {
     pub fn new(client: aws_sdk_secretsmanager::Client, secret_id: impl Into<String>, ttl: Duration) -> Self {
         Self { client, secret_id: secret_id.into(), ttl, cached: Mutex::new(None) }
+    }
+
+    /// The stack's app secret (`APP_SECRET_ID`, cached for `APP_SECRET_TTL_SECS`):
+    /// what every function builds once at init.
+    pub fn for_stack(client: aws_sdk_secretsmanager::Client, stack: &crate::config::StackConfig) -> Self {
+        Self::new(client, &stack.app_secret_id, stack.app_secret_ttl)
     }
 
     pub async fn get(&self) -> Result<Arc<AppSecret>, SecretError> {
@@ -313,5 +347,26 @@ mod tests {
             r#"{"client_key":"ck","client_secret":"x","current_key_id":"k9","keys":{}}"#
         )
         .is_err());
+    }
+
+    #[test]
+    fn research_pair_is_preferred_and_app_pair_is_the_fallback() {
+        let keys = format!(r#""current_key_id":"k1","keys":{{"k1":"{}"}}"#, STANDARD.encode([7u8; 32]));
+        let both = AppSecret::parse(&format!(
+            r#"{{"client_key":"app","client_secret":"s1","research_client_key":"res","research_client_secret":"s2",{keys}}}"#
+        ))
+        .expect("secret");
+        assert_eq!(both.research_credentials().client_key.0, "res");
+        let app = AppSecret::parse(&format!(r#"{{"client_key":"app","client_secret":"s1",{keys}}}"#))
+            .expect("secret");
+        assert_eq!(app.research_credentials().client_key.0, "app");
+        assert!(app.narrative_api_key.is_none());
+    }
+
+    #[test]
+    fn a_malformed_secret_is_refused_without_quoting_it() {
+        let err =
+            AppSecret::parse(r#"{"client_key":"app","client_secret":12345678}"#).expect_err("malformed");
+        assert!(!err.to_string().contains("12345678"), "{err}");
     }
 }

@@ -4,8 +4,9 @@ use lambda_http::http::StatusCode;
 use serde::Serialize;
 use shared::account::{Account, AccountStatus};
 use shared::http_surface::{json_response, ApiError, ApiResult};
+use shared::ids::AccountId;
 use shared::tenant::TenantId;
-use shared::tiktok::PrivacyLevel;
+use tiktok::PrivacyLevel;
 
 use crate::Deps;
 
@@ -56,16 +57,12 @@ pub struct CreatorInfoView {
     pub max_video_post_duration_sec: u64,
 }
 
-/// An account id: a ULID, or a 400.
-pub fn parse_id(raw: &str) -> Result<String, ApiError> {
-    shared::media::MediaId::parse(raw)
-        .map(|id| id.to_string())
-        .map_err(|_| ApiError::bad_request("not an account id (expected a 26-character ULID)"))
-}
-
 pub async fn owned(deps: &Deps, tenant: &TenantId, raw_id: &str) -> Result<Account, ApiError> {
-    let id = parse_id(raw_id)?;
-    deps.accounts.get_for_tenant(tenant.as_str(), &id).await?.ok_or_else(|| ApiError::not_found("account"))
+    let id = AccountId::parse(raw_id)?;
+    deps.accounts
+        .get_for_tenant(tenant.as_str(), id.as_str())
+        .await?
+        .ok_or_else(|| ApiError::not_found("account"))
 }
 
 #[utoipa::path(get, path = "/accounts", tag = "accounts",

@@ -3,8 +3,8 @@
 use shared::{
     config::{ConfigError, EnvReader, StackConfig},
     http_surface::{AuthMode, Cors},
-    tiktok::TikTokConfig,
 };
+use tiktok::TikTokConfig;
 
 #[derive(Debug, Clone)]
 pub struct ApiConfig {
@@ -15,7 +15,6 @@ pub struct ApiConfig {
     pub max_body_bytes: usize,
     pub upload_url_ttl_seconds: u64,
     pub schedule_horizon_days: u64,
-    pub secret_ttl_seconds: u64,
 }
 
 impl ApiConfig {
@@ -34,9 +33,8 @@ impl ApiConfig {
             cors,
             auth,
             max_body_bytes: env.number("MAX_BODY_BYTES", 65_536, 1_024, 1_048_576) as usize,
-            upload_url_ttl_seconds: env.number("UPLOAD_URL_TTL_SECONDS", 900, 60, 3_600),
+            upload_url_ttl_seconds: env.number("UPLOAD_URL_TTL_SECS", 900, 60, 3_600),
             schedule_horizon_days: env.number("SCHEDULE_HORIZON_DAYS", 90, 1, 365),
-            secret_ttl_seconds: env.number("APP_SECRET_TTL_SECS", 300, 0, 3_600),
         };
         env.finish(config)
     }

@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 
 use shared::account::TokenError;
 use shared::http_surface::{ApiError, ErrorCode};
-use shared::tiktok::{CreatorInfo, ErrorClass};
+use tiktok::{CreatorInfo, ErrorClass};
 use tokio::sync::Mutex;
 
 use crate::Deps;

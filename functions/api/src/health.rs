@@ -1,6 +1,6 @@
 //! `GET /health`: says whether the function is up and can reach its table.
-//! It names nothing of its configuration (the review's information-disclosure
-//! finding): no table name, no endpoint, no version, no error text.
+//! It names nothing of its configuration, which would tell an attacker about
+//! the deployment: no table name, no endpoint, no version, no error text.
 
 use lambda_http::{Body, Response};
 

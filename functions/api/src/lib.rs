@@ -12,7 +12,6 @@ mod post_list;
 mod posts;
 
 use std::sync::Arc;
-use std::time::Duration;
 
 use lambda_http::{http::StatusCode, Body, Error, Request, Response};
 use shared::{
@@ -21,9 +20,9 @@ use shared::{
     media::store::MediaStore,
     post::PostStore,
     tenant::TenantStore,
-    tiktok::TikTokClient,
     vault::SecretCache,
 };
+use tiktok::TikTokClient;
 
 use crate::config::ApiConfig;
 
@@ -44,22 +43,12 @@ impl Deps {
     /// a missing or malformed secret stops the function at init.
     pub async fn new(config: ApiConfig, aws: &shared::aws::AwsClients) -> Result<Self, Error> {
         let table = config.stack.table_name.clone();
-        let secrets = Arc::new(SecretCache::new(
-            aws.secrets.clone(),
-            &config.stack.app_secret_id,
-            Duration::from_secs(config.secret_ttl_seconds),
-        ));
-        let secret = secrets.get().await?;
-        let client = TikTokClient::new(config.tiktok.clone(), secret.credentials.clone())?;
-        let accounts = AccountStore::new(aws.dynamodb.clone(), &table);
-        let posts = PostStore::new(aws.dynamodb.clone(), &table);
-        let keeper = Arc::new(TokenKeeper {
-            accounts: accounts.clone(),
-            posts: posts.clone(),
-            secrets,
-            client,
-            owner: format!("api-{}", ulid::Ulid::new()),
-        });
+        let secrets = Arc::new(SecretCache::for_stack(aws.secrets.clone(), &config.stack));
+        secrets.get().await?;
+        let client = TikTokClient::new(config.tiktok.clone())?;
+        let keeper = Arc::new(TokenKeeper::new(&aws.dynamodb, &table, secrets, client, "api"));
+        let accounts = keeper.accounts.clone();
+        let posts = keeper.posts.clone();
         Ok(Self {
             tenants: TenantStore::new(aws.dynamodb.clone(), &table),
             media: MediaStore::new(aws.dynamodb.clone(), aws.s3.clone(), &table, &config.stack.media_bucket),
@@ -154,12 +143,12 @@ async fn route(request: &Request, deps: &Deps) -> ApiResult {
     let tenant = tenant_of(request, &deps.config.auth, &deps.tenants).await?;
     match route {
         Route::Health | Route::OpenApi => Err(ApiError::new(ErrorCode::Internal, "unreachable route")),
-        Route::CreateMedia => media::create(request, &tenant, deps).await,
-        Route::GetMedia(id) => media::get(&id, &tenant, deps).await,
-        Route::CreatePost => posts::create(request, &tenant, deps).await,
-        Route::ListPosts => post_list::list(request, &tenant, deps).await,
+        Route::CreateMedia => media::create(deps, &tenant, request).await,
+        Route::GetMedia(id) => media::get(deps, &tenant, &id).await,
+        Route::CreatePost => posts::create(deps, &tenant, request).await,
+        Route::ListPosts => post_list::list(deps, &tenant, request).await,
         Route::GetPost(id) => posts::get(deps, &tenant, &id).await,
-        Route::EditPost(id) => posts::edit(request, &tenant, deps, &id).await,
+        Route::EditPost(id) => posts::edit(deps, &tenant, &id, request).await,
         Route::CancelPost(id) => posts::cancel(deps, &tenant, &id).await,
         Route::ListAccounts => accounts::list(deps, &tenant).await,
         Route::GetAccount(id) => accounts::get(deps, &tenant, &id).await,

@@ -104,7 +104,7 @@ fn validate(new: NewMedia) -> Result<(ContentType, u64, Option<String>), ApiErro
     responses((status = 201, body = MediaView, description = "upload slot: PUT the bytes to upload.url with upload.headers"),
         (status = 400, body = crate::openapi::ErrorBody)),
     security(("api_key" = [])))]
-pub async fn create(request: &Request, tenant: &TenantId, deps: &Deps) -> ApiResult {
+pub async fn create(deps: &Deps, tenant: &TenantId, request: &Request) -> ApiResult {
     let (content_type, size, sha256) = validate(json_body(request, deps.config.max_body_bytes)?)?;
     let item = MediaStore::new_item(tenant, content_type, size, sha256);
     deps.media.put(&item).await?;
@@ -117,13 +117,9 @@ pub async fn create(request: &Request, tenant: &TenantId, deps: &Deps) -> ApiRes
     responses((status = 200, body = MediaView, description = "PENDING_UPLOAD, READY with measured facts, or REJECTED with the reason"),
         (status = 400, body = crate::openapi::ErrorBody), (status = 404, body = crate::openapi::ErrorBody)),
     security(("api_key" = [])))]
-pub async fn get(raw_id: &str, tenant: &TenantId, deps: &Deps) -> ApiResult {
-    let id = parse_id(raw_id)?;
+pub async fn get(deps: &Deps, tenant: &TenantId, raw_id: &str) -> ApiResult {
+    let id = MediaId::parse(raw_id)?;
     let item = deps.media.get(tenant, &id).await?.ok_or_else(|| ApiError::not_found("media"))?;
     let item = settle_upload(&deps.media, item).await?;
     Ok(json_response(StatusCode::OK, &MediaView::of(&item, None)))
-}
-
-pub fn parse_id(raw: &str) -> Result<MediaId, ApiError> {
-    MediaId::parse(raw).map_err(|e| ApiError::bad_request(e.to_string()))
 }

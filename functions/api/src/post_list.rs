@@ -6,10 +6,12 @@ use std::collections::HashMap;
 
 use aws_sdk_dynamodb::types::AttributeValue;
 use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine};
+use foundation::time_format::rfc3339;
 use lambda_http::{http::StatusCode, Request, RequestExt};
 use serde::Serialize;
 use shared::http_surface::{json_response, ApiError, ApiResult};
-use shared::post::store::{rfc3339, PostQuery};
+use shared::ids::AccountId;
+use shared::post::store::PostQuery;
 use shared::post::PostStatus;
 use shared::schema;
 use shared::tenant::TenantId;
@@ -43,7 +45,7 @@ fn decode_cursor(raw: &str, tenant: &TenantId) -> Result<HashMap<String, Attribu
         return Err(bad());
     }
     if map[schema::GSI_BY_OWNER_PK] != schema::keys::posts_of(tenant.as_str())
-        || !map[schema::PK].starts_with(&format!("TENANT#{tenant}#POST#"))
+        || !map[schema::PK].starts_with(&schema::keys::posts_prefix(tenant.as_str()))
     {
         return Err(bad());
     }
@@ -65,13 +67,13 @@ fn time_param(name: &str, raw: Option<&str>) -> Result<Option<String>, ApiError>
         ("cursor" = Option<String>, Query)),
     responses((status = 200, body = PostPageView), (status = 400, body = crate::openapi::ErrorBody)),
     security(("api_key" = [])))]
-pub async fn list(request: &Request, tenant: &TenantId, deps: &Deps) -> ApiResult {
+pub async fn list(deps: &Deps, tenant: &TenantId, request: &Request) -> ApiResult {
     let params = request.query_string_parameters();
     let known = ["account_id", "status", "from", "to", "limit", "cursor"];
     if let Some((unknown, _)) = params.iter().find(|(k, _)| !known.contains(k)) {
         return Err(ApiError::bad_request(format!("unknown query parameter {unknown:?}")));
     }
-    let account_id = params.first("account_id").map(crate::accounts::parse_id).transpose()?;
+    let account_id = params.first("account_id").map(AccountId::parse).transpose()?.map(String::from);
     let statuses = match params.first("status") {
         None => vec![],
         Some(raw) => raw

@@ -2,14 +2,14 @@
 //! Every rule is in `shared::post::intake`; status moves go through the
 //! state machine's store.
 
+use foundation::time_format::rfc3339;
 use lambda_http::{http::StatusCode, Request};
 use serde::{Deserialize, Serialize};
 use shared::http_surface::{json_body, json_response, ApiError, ApiResult, ErrorCode};
+use shared::ids::{AccountId, MediaId, PostId};
 use shared::media::store::MediaItem;
-use shared::media::MediaId;
 use shared::post::idempotency::{request_hash, Created, IdempotencyKey};
 use shared::post::intake::{self, CreatorChoice, CreatorRules, IntakeError};
-use shared::post::store::rfc3339;
 use shared::post::{
     HistoryEntry, Post, PostKind, PostMode, PostSettings, PostStatus, Transition, TransitionError,
 };
@@ -129,8 +129,7 @@ async fn validate(
     intake::parse_privacy(&settings.privacy_level).map_err(intake_error)?;
     let mut items: Vec<Option<MediaItem>> = Vec::with_capacity(settings.media_ids.len());
     for raw in &settings.media_ids {
-        let id =
-            MediaId::parse(raw).map_err(|_| ApiError::bad_request(format!("{raw:?} is not a media id")))?;
+        let id = MediaId::parse(raw)?;
         items.push(deps.media.get(tenant, &id).await?);
     }
     intake::check_media(settings.kind, &settings.media_ids, &items).map_err(intake_error)?;
@@ -170,7 +169,7 @@ async fn validate(
         (status = 400, body = crate::openapi::ErrorBody), (status = 404, body = crate::openapi::ErrorBody),
         (status = 422, body = crate::openapi::ErrorBody)),
     security(("api_key" = [])))]
-pub async fn create(request: &Request, tenant: &TenantId, deps: &Deps) -> ApiResult {
+pub async fn create(deps: &Deps, tenant: &TenantId, request: &Request) -> ApiResult {
     let key = match request.headers().get("idempotency-key") {
         None => None,
         Some(v) => Some(v.to_str().ok().and_then(IdempotencyKey::parse).ok_or_else(|| {
@@ -181,7 +180,7 @@ pub async fn create(request: &Request, tenant: &TenantId, deps: &Deps) -> ApiRes
     let hash = request_hash(&raw);
     let new: NewPost =
         serde_json::from_value(raw).map_err(|e| ApiError::bad_request(format!("invalid body: {e}")))?;
-    let account_id = crate::accounts::parse_id(&new.account_id)?;
+    let account_id = String::from(AccountId::parse(&new.account_id)?);
     let settings = PostSettings {
         kind: new.kind,
         post_mode: new.post_mode,
@@ -241,15 +240,9 @@ pub async fn create(request: &Request, tenant: &TenantId, deps: &Deps) -> ApiRes
     Ok(json_response(StatusCode::CREATED, &PostView::from(post)))
 }
 
-fn parse_post_id(raw: &str) -> Result<String, ApiError> {
-    MediaId::parse(raw)
-        .map(|id| id.to_string())
-        .map_err(|_| ApiError::bad_request("not a post id (expected a 26-character ULID)"))
-}
-
 async fn owned(deps: &Deps, tenant: &TenantId, raw_id: &str) -> Result<Post, ApiError> {
-    let id = parse_post_id(raw_id)?;
-    deps.posts.get(tenant.as_str(), &id).await?.ok_or_else(|| ApiError::not_found("post"))
+    let id = PostId::parse(raw_id)?;
+    deps.posts.get(tenant.as_str(), id.as_str()).await?.ok_or_else(|| ApiError::not_found("post"))
 }
 
 #[utoipa::path(get, path = "/posts/{id}", tag = "posts", params(("id" = String, Path)),
@@ -265,7 +258,7 @@ pub async fn get(deps: &Deps, tenant: &TenantId, raw_id: &str) -> ApiResult {
         (status = 404, body = crate::openapi::ErrorBody), (status = 409, body = crate::openapi::ErrorBody),
         (status = 422, body = crate::openapi::ErrorBody)),
     security(("api_key" = [])))]
-pub async fn edit(request: &Request, tenant: &TenantId, deps: &Deps, raw_id: &str) -> ApiResult {
+pub async fn edit(deps: &Deps, tenant: &TenantId, raw_id: &str, request: &Request) -> ApiResult {
     let mut post = owned(deps, tenant, raw_id).await?;
     let edit: PostEdit = json_body(request, deps.config.max_body_bytes)?;
     if !post.status.is_editable() {

@@ -9,8 +9,8 @@
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 
-use shared::hashtags::metrics::{compute, Baseline, MetricsInput};
-use shared::hashtags::{Hashtag, Video, Window};
+use hashtags::metrics::{compute, Baseline, MetricsInput};
+use hashtags::{Hashtag, Video, Window};
 
 const VIDEOS: usize = 100_000;
 const RUNS: usize = 15;

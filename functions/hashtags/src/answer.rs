@@ -1,10 +1,11 @@
 //! `GET /hashtags/{tag}/analysis`: parse, analyse, answer as JSON or SVG
 //! with the cache policy; every failure becomes the one JSON error shape.
 
+use crate::chart::render_svg;
+use crate::{AnalysisError, CacheStatus, FetchError};
 use lambda_http::http::{header, HeaderValue, StatusCode};
 use lambda_http::{Body, Request, Response};
 use shared::{
-    hashtags::{chart::render_svg, AnalysisError, CacheStatus, FetchError},
     http_surface::{json_response, ApiError, ApiResult, ErrorCode},
     tenant::TenantId,
 };
@@ -13,23 +14,17 @@ use time::OffsetDateTime;
 use crate::query::{analysis_request, Format};
 use crate::Deps;
 
-/// The `Cache-Control` a response should leave with; applied after the
-/// security headers (which default to `no-store`).
-#[derive(Debug, Clone)]
-pub(crate) struct CacheControl(pub HeaderValue);
-
 pub(crate) async fn analysis(
     request: &Request,
     tag_segment: &str,
     tenant: TenantId,
     deps: &Deps,
-    request_id: &str,
 ) -> ApiResult {
     let (analysis_request, format) =
         analysis_request(request, tag_segment, tenant, OffsetDateTime::now_utc())?;
     let outcome = match deps.analyst.analyse(analysis_request).await {
         Ok(outcome) => outcome,
-        Err(AnalysisError::RateLimited { retry_after }) => return Ok(rate_limited(retry_after, request_id)),
+        Err(AnalysisError::RateLimited { retry_after }) => return Err(rate_limited(retry_after)),
         Err(AnalysisError::Fetch(e)) => return Err(fetch_error(e)),
     };
     let mut response = match format {
@@ -41,14 +36,16 @@ pub(crate) async fn analysis(
         CacheStatus::Miss { max_age } => (format!("private, max-age={max_age}"), "miss"),
         CacheStatus::NotStored => ("no-store".to_owned(), "bypass"),
     };
+    // A complete analysis may be cached by the client: its own Cache-Control
+    // replaces the default no-store.
     if let Ok(value) = HeaderValue::from_str(&cache_control) {
-        response.extensions_mut().insert(CacheControl(value));
+        response.headers_mut().insert(header::CACHE_CONTROL, value);
     }
     response.headers_mut().insert("x-cache", HeaderValue::from_static(x_cache));
     Ok(response)
 }
 
-fn svg(analysis: &shared::hashtags::Analysis) -> Result<Response<Body>, ApiError> {
+fn svg(analysis: &crate::Analysis) -> Result<Response<Body>, ApiError> {
     let document = render_svg(analysis).map_err(|e| {
         tracing::error!(error = %e, "chart failed");
         ApiError::new(ErrorCode::Internal, "the chart could not be drawn")
@@ -60,13 +57,10 @@ fn svg(analysis: &shared::hashtags::Analysis) -> Result<Response<Body>, ApiError
     Ok(response)
 }
 
-fn rate_limited(retry_after: u64, request_id: &str) -> Response<Body> {
+fn rate_limited(retry_after: u64) -> ApiError {
     let message = "too many analyses for this tenant; retry after the indicated delay";
-    let mut response = ApiError::new(ErrorCode::TooManyRequests, message).into_response(request_id);
-    if let Ok(value) = HeaderValue::from_str(&retry_after.max(1).to_string()) {
-        response.headers_mut().insert(header::RETRY_AFTER, value);
-    }
-    response
+    ApiError::new(ErrorCode::TooManyRequests, message)
+        .with_header(header::RETRY_AFTER, HeaderValue::from(retry_after.max(1)))
 }
 
 fn fetch_error(error: FetchError) -> ApiError {

@@ -3,10 +3,11 @@
 
 use shared::{
     config::{ConfigError, EnvReader, StackConfig},
-    hashtags::AnalysisSettings,
     http_surface::{AuthMode, Cors},
-    tiktok::TikTokConfig,
 };
+use tiktok::TikTokConfig;
+
+use crate::AnalysisSettings;
 
 #[derive(Debug, Clone)]
 pub struct HashtagsConfig {

@@ -1,5 +1,5 @@
 //! `GET /health`: up, and able to reach the table. It names nothing of its
-//! configuration (the review's information-disclosure finding): no table,
+//! configuration, which would tell an attacker about the deployment: no table,
 //! no endpoint, no provider or summary settings, no error text.
 
 use lambda_http::{Body, Response};

@@ -1,8 +1,54 @@
 //! The hashtag analysis function: `GET /hashtags/{tag}/analysis` and
 //! `GET /health`. Every response, errors included, carries the security
 //! headers, the CORS headers for allow-listed origins, the request id and
-//! (for errors) the one JSON error shape. The logic lives in
-//! `shared::hashtags`; this crate is the HTTP edge and the wiring.
+//! (for errors) the one JSON error shape.
+//!
+//! The HTTP edge and wiring: [`config`], [`query`], `answer`, `health`.
+//!
+//! The analysis itself (only this function uses it, so it lives here and
+//! `plotters` links into this binary alone):
+//! - [`tag`], [`request`], [`window`]: the typed values of a request
+//!   (`Hashtag`, `Source`, `Region`, `AccountId`, `Window`), parsed at the edge;
+//! - [`provider`]: the [`VideoProvider`] trait, implemented by [`own`]
+//!   (Display API, the tenant's creators) and [`research`] (Research API);
+//!   [`resilience`] gives both retries, a circuit breaker and a time budget,
+//!   so TikTok failing yields a partial answer, never a timeout;
+//! - [`metrics`]: every figure, computed in Rust; [`video`]: the one video shape they read;
+//! - [`chart`]: the SVG picture; [`narrative`]: the optional summary;
+//! - [`cache`], [`quota`]: the table items (cached analyses, Research API
+//!   quota, per-tenant rate limit); [`credentials`]: the research app keys;
+//! - [`settings`]: the analysis' own configuration;
+//! - [`analysis`]: the answer's shape; [`analyst`]: one analysis end to end, what the handler calls.
+
+pub mod analysis;
+pub mod analyst;
+pub mod cache;
+pub mod chart;
+pub mod credentials;
+pub mod metrics;
+pub mod narrative;
+pub mod own;
+pub mod provider;
+pub mod quota;
+pub mod request;
+pub mod research;
+pub mod resilience;
+pub mod settings;
+pub mod tag;
+pub mod video;
+pub mod window;
+
+pub use analysis::{Analysis, Summary};
+pub use analyst::{AnalysisError, Analyst, CacheStatus, Outcome};
+pub use credentials::{ResearchCredentials, StaticCredentials};
+pub use own::{CreatorAccount, CreatorTokens, CreatorTokensError, OwnProvider, OwnSettings};
+pub use provider::{FetchError, Fetched, PartialReason, VideoProvider};
+pub use request::{AccountId, AnalysisRequest, Region, Source};
+pub use research::{ResearchProvider, ResearchSettings};
+pub use settings::AnalysisSettings;
+pub use tag::{Hashtag, HashtagError};
+pub use video::Video;
+pub use window::Window;
 
 mod answer;
 pub mod config;
@@ -11,21 +57,19 @@ pub mod query;
 
 use std::sync::Arc;
 
-use lambda_http::http::header;
 use lambda_http::{Body, Error, Request, Response};
 use secrecy::SecretString;
 use shared::{
     aws::AwsClients,
-    hashtags::{
-        cache::AnalysisCache, narrative::Narrator, quota::QuotaLedger, quota::TenantLimiter, Analyst,
-        CreatorTokens, OwnProvider, OwnSettings, ResearchCredentials, ResearchProvider, ResearchSettings,
-    },
     http_surface::{raw_path, segments, tenant_of, ApiError, ApiResult, ErrorCode, Exchange},
     tenant::TenantStore,
-    tiktok::{AppCredentials, ClientKey, ClientSecret, TikTokClient},
 };
+use tiktok::TikTokClient;
 
-use crate::answer::CacheControl;
+use crate::cache::AnalysisCache;
+use crate::narrative::Narrator;
+use crate::quota::{QuotaLedger, TenantLimiter};
+
 use crate::config::HashtagsConfig;
 
 /// What the handlers need, built once at init.
@@ -36,9 +80,10 @@ pub struct Deps {
     pub analyst: Analyst,
 }
 
-/// The adapters the deployment plugs in: the account store for `own`, the
-/// research credentials, and the summary endpoint's key.
+/// The adapters the deployment plugs in: the TikTok client, the account
+/// store for `own`, the research credentials, and the summary endpoint's key.
 pub struct Ports {
+    pub tiktok: TikTokClient,
     pub creators: Arc<dyn CreatorTokens>,
     pub research_credentials: Arc<dyn ResearchCredentials>,
     pub narrative_key: Option<SecretString>,
@@ -49,11 +94,8 @@ impl Deps {
     pub fn new(config: HashtagsConfig, aws: &AwsClients, ports: Ports) -> Result<Self, String> {
         let table = config.stack.table_name.clone();
         let settings = &config.analysis;
-        // User tokens (own) and research credentials are passed per call: the
-        // base client carries no app credentials of its own.
-        let no_app =
-            AppCredentials { client_key: ClientKey(String::new()), client_secret: ClientSecret::new("") };
-        let client = TikTokClient::new(config.tiktok.clone(), no_app).map_err(|e| e.to_string())?;
+        // User tokens (own) and research credentials are passed per call.
+        let client = ports.tiktok;
         let own = OwnProvider::new(
             client.clone(),
             ports.creators,
@@ -102,15 +144,9 @@ pub async fn handle(request: Request, deps: &Deps) -> Result<Response<Body>, Err
     let exchange = Exchange::start(&request);
     let response = match exchange.preflight(&deps.config.cors) {
         Some(preflight) => preflight,
-        None => exchange.outcome(route(&request, deps, &exchange.request_id).await),
+        None => exchange.outcome(route(&request, deps).await),
     };
-    let mut response = exchange.finish(&deps.config.cors, response);
-    // A complete analysis may be cached by the client: its own Cache-Control
-    // replaces the default no-store.
-    if let Some(CacheControl(value)) = response.extensions_mut().remove::<CacheControl>() {
-        response.headers_mut().insert(header::CACHE_CONTROL, value);
-    }
-    Ok(response)
+    Ok(exchange.finish(&deps.config.cors, response))
 }
 
 /// The routes, recognised before authentication so an unknown path is a
@@ -129,14 +165,14 @@ fn recognise<'a>(method: &str, segments: &[&'a str]) -> Result<Route<'a>, ApiErr
     }
 }
 
-async fn route(request: &Request, deps: &Deps, request_id: &str) -> ApiResult {
+async fn route(request: &Request, deps: &Deps) -> ApiResult {
     let path = raw_path(request);
     let segments = segments(&path);
     match recognise(request.method().as_str(), &segments)? {
         Route::Health => Ok(health::check(deps).await),
         Route::Analysis(tag) => {
             let tenant = tenant_of(request, &deps.config.auth, &deps.tenants).await?;
-            answer::analysis(request, tag, tenant, deps, request_id).await
+            answer::analysis(request, tag, tenant, deps).await
         }
     }
 }

@@ -1,14 +1,11 @@
 //! The edge: `/hashtags/{tag}/analysis?source=&days=&region=&account_id=&format=`
 //! becomes a typed [`AnalysisRequest`], or a 400 that says what is wrong.
 
+use crate::{AccountId, AnalysisRequest, Hashtag, Region, Source, Window};
 use lambda_http::aws_lambda_events::query_map::QueryMap;
 use lambda_http::{Request, RequestExt};
 use percent_encoding::percent_decode_str;
-use shared::{
-    hashtags::{AccountId, AnalysisRequest, Hashtag, Region, Source, Window},
-    http_surface::ApiError,
-    tenant::TenantId,
-};
+use shared::{http_surface::ApiError, tenant::TenantId};
 use time::OffsetDateTime;
 
 /// Days an analysis may cover through the API.
@@ -82,7 +79,7 @@ pub fn analysis_request(
     let account = single(&params, "account_id")?
         .filter(|a| !a.is_empty())
         .map(|raw| {
-            AccountId::parse(raw).ok_or_else(|| ApiError::bad_request("account_id is not an account id"))
+            AccountId::parse(raw).map_err(|_| ApiError::bad_request("account_id is not an account id"))
         })
         .transpose()?;
     let format = match single(&params, "format")? {

@@ -22,8 +22,8 @@ use secrecy::ExposeSecret;
 use shared::account::{Account, ConnectError, Connection};
 use shared::error::StoreError;
 use shared::http_surface::{tenant_of, ApiError, ApiResult, AuthMode};
-use shared::tiktok::{AuthCode, ErrorClass, PkceVerifier, TikTokError};
 use shared::vault::{SecretError, VaultError};
+use tiktok::{AuthCode, ErrorClass, PkceVerifier, TikTokError};
 use time::OffsetDateTime;
 use url::Url;
 
@@ -202,9 +202,9 @@ async fn connect(login: &PendingLogin, code: &str, deps: &Deps) -> Result<Accoun
     let verifier = PkceVerifier::new(verifier.expose_secret().to_owned());
     let redirect_uri = Url::parse(&login.redirect_uri)
         .map_err(|_| StoreError::Corrupt("oauth state with an invalid redirect_uri".into()))?;
-    let client = deps.keeper.client.with_credentials(secret.credentials.clone());
+    let client = &deps.keeper.client;
     let tokens = client
-        .exchange_code(&AuthCode::new(code.to_owned()), &redirect_uri, &verifier)
+        .exchange_code(&secret.credentials, &AuthCode::new(code.to_owned()), &redirect_uri, &verifier)
         .await
         .map_err(CallbackError::Exchange)?;
     let profile = client.user_info(&tokens.access_token).await.map_err(CallbackError::Profile)?;

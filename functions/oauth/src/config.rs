@@ -2,13 +2,11 @@
 //! surface settings, and the login settings — read once at init, every
 //! problem reported in one message.
 
-use std::time::Duration;
-
 use shared::{
     config::{ConfigError, EnvReader, StackConfig},
     http_surface::{AuthMode, Cors},
-    tiktok::{pkce, TikTokConfig},
 };
+use tiktok::{pkce, TikTokConfig};
 use url::Url;
 
 use crate::return_to::{parse_web_url, ReturnAllowList};
@@ -32,8 +30,6 @@ pub struct OauthConfig {
     pub return_to: ReturnAllowList,
     /// `OAUTH_SCOPES`: the scopes asked for at login.
     pub scopes: Vec<String>,
-    /// `APP_SECRET_TTL_SECS`: how long the app secret is cached.
-    pub secret_ttl: Duration,
 }
 
 impl OauthConfig {
@@ -58,7 +54,6 @@ impl OauthConfig {
             Err(_) => None,
         };
         let scopes = read_scopes(&mut env);
-        let secret_ttl = Duration::from_secs(env.number("APP_SECRET_TTL_SECS", 300, 0, 3_600));
         let config = redirect_uri.zip(return_to).map(|(redirect_uri, return_to)| Self {
             stack,
             tiktok,
@@ -67,7 +62,6 @@ impl OauthConfig {
             redirect_uri,
             return_to,
             scopes,
-            secret_ttl,
         });
         // Both are `None` only when a problem was recorded, so `finish` fails.
         env.finish(config)?.ok_or_else(|| ConfigError { problems: Vec::new() })
@@ -134,7 +128,7 @@ mod tests {
         assert_eq!(cfg.redirect_uri.as_str(), "https://api.example/oauth/tiktok/callback");
         assert_eq!(cfg.return_to.default_url().as_str(), "https://app.example/connected");
         assert_eq!(cfg.scopes, KNOWN_SCOPES);
-        assert_eq!(cfg.secret_ttl, Duration::from_secs(300));
+        assert_eq!(cfg.stack.app_secret_ttl, std::time::Duration::from_secs(300));
     }
 
     #[test]

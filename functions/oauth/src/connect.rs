@@ -36,12 +36,15 @@ pub async fn start_login(request: &Request, tenant: &TenantId, deps: &Deps) -> A
         })?,
     };
     let secret = deps.keeper.secrets.get().await.map_err(secret_error)?;
-    let client = deps.keeper.client.with_credentials(secret.credentials.clone());
     let scopes: Vec<&str> = deps.config.scopes.iter().map(String::as_str).collect();
-    let login = client.start_login(&deps.config.redirect_uri, &scopes).map_err(|e| {
-        tracing::error!(error = %e, "authorize URL");
-        ApiError::new(ErrorCode::Internal, "internal error")
-    })?;
+    let login = deps
+        .keeper
+        .client
+        .start_login(&secret.credentials.client_key, &deps.config.redirect_uri, &scopes)
+        .map_err(|e| {
+            tracing::error!(error = %e, "authorize URL");
+            ApiError::new(ErrorCode::Internal, "internal error")
+        })?;
     let key = state_key(login.state.expose_secret());
     let verifier = SecretString::from(login.verifier.expose_secret().to_owned());
     let sealed = secret.ring.seal(&seal_context(&key, tenant.as_str()), &verifier).map_err(|e| {

@@ -20,14 +20,13 @@ use std::sync::Arc;
 use lambda_http::http::{header, HeaderValue, StatusCode};
 use lambda_http::{Body, Error, Request, Response};
 use shared::{
-    account::{AccountStore, TokenKeeper},
+    account::TokenKeeper,
     aws::AwsClients,
     http_surface::{raw_path, segments, tenant_of, ApiError, ApiResult, ErrorCode, Exchange},
-    post::PostStore,
     tenant::TenantStore,
-    tiktok::{AppCredentials, ClientKey, ClientSecret, TikTokClient, TikTokError},
     vault::{SecretCache, SecretError},
 };
+use tiktok::{TikTokClient, TikTokError};
 use url::Url;
 
 use crate::config::OauthConfig;
@@ -43,25 +42,17 @@ pub struct Deps {
 }
 
 impl Deps {
-    /// Builds the stores and the TikTok client. The client's credentials are
-    /// a placeholder: every call takes them from the cached app secret, so a
-    /// rotation reaches a running function.
+    /// Builds the stores and the TikTok client. Every TikTok call takes the
+    /// app credentials from the cached app secret, so a rotation reaches a
+    /// running function.
     pub fn new(config: OauthConfig, aws: &AwsClients) -> Result<Self, TikTokError> {
-        let table = config.stack.table_name.clone();
-        let placeholder =
-            AppCredentials { client_key: ClientKey(String::new()), client_secret: ClientSecret::new("") };
-        let client = TikTokClient::new(config.tiktok.clone(), placeholder)?;
-        let secrets = SecretCache::new(aws.secrets.clone(), &config.stack.app_secret_id, config.secret_ttl);
+        let table = &config.stack.table_name;
+        let client = TikTokClient::new(config.tiktok.clone())?;
+        let secrets = Arc::new(SecretCache::for_stack(aws.secrets.clone(), &config.stack));
         Ok(Self {
-            tenants: TenantStore::new(aws.dynamodb.clone(), &table),
-            states: StateStore::new(aws.dynamodb.clone(), &table),
-            keeper: TokenKeeper {
-                accounts: AccountStore::new(aws.dynamodb.clone(), &table),
-                posts: PostStore::new(aws.dynamodb.clone(), &table),
-                secrets: Arc::new(secrets),
-                client,
-                owner: format!("oauth:{}", ulid::Ulid::new()),
-            },
+            tenants: TenantStore::new(aws.dynamodb.clone(), table),
+            states: StateStore::new(aws.dynamodb.clone(), table),
+            keeper: TokenKeeper::new(&aws.dynamodb, table, secrets, client, "oauth"),
             config,
         })
     }

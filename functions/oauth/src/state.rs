@@ -19,7 +19,6 @@ use shared::{error::StoreError, schema};
 
 /// A pending login lives this long (TTL attribute, and checked in code).
 pub const STATE_TTL_SECONDS: i64 = 600;
-const SORT_KEY: &str = "STATE";
 
 /// The hex SHA-256 of a state: the item's key.
 pub fn state_key(state: &str) -> String {
@@ -62,13 +61,9 @@ impl StateStore {
         Self { dynamodb, table: table.into() }
     }
 
-    fn key(state_key: &str) -> (String, String) {
-        (format!("OAUTHSTATE#{state_key}"), SORT_KEY.to_owned())
-    }
-
     /// Stores a pending login; a (practically impossible) key collision fails.
     pub async fn save(&self, login: &PendingLogin) -> Result<(), StoreError> {
-        let (pk, sk) = Self::key(&login.state_key);
+        let (pk, sk) = schema::keys::oauth_state(&login.state_key);
         let mut put = self
             .dynamodb
             .put_item()
@@ -98,7 +93,7 @@ impl StateStore {
     /// (never issued, already used, or removed by TTL). Expiry is the
     /// caller's check: an expired item is consumed all the same.
     pub async fn consume(&self, state_key: &str) -> Result<Option<PendingLogin>, StoreError> {
-        let (pk, sk) = Self::key(state_key);
+        let (pk, sk) = schema::keys::oauth_state(state_key);
         let result = self
             .dynamodb
             .delete_item()

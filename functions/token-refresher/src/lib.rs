@@ -20,13 +20,12 @@ use futures::stream::{self, StreamExt};
 use lambda_runtime::{Context, Error, LambdaEvent};
 use serde::Serialize;
 use shared::{
-    account::{AccountStore, RefreshOutcome, TokenError, TokenKeeper},
+    account::{RefreshOutcome, TokenError, TokenKeeper},
     aws::AwsClients,
-    metrics::Metrics,
-    post::PostStore,
-    tiktok::{AppCredentials, ClientKey, ClientSecret, TikTokClient, TikTokError},
+    emf::Metrics,
     vault::{SecretCache, SecretError, VaultError},
 };
+use tiktok::{TikTokClient, TikTokError};
 use time::OffsetDateTime;
 use tracing::Instrument;
 
@@ -47,22 +46,19 @@ pub struct Deps {
 }
 
 impl Deps {
-    /// The client's credentials are a placeholder: the keeper takes them from
-    /// the cached app secret for every refresh.
+    /// The keeper takes the app credentials from the cached app secret for
+    /// every refresh.
     pub fn new(config: RefresherConfig, aws: &AwsClients, metrics: Metrics) -> Result<Self, TikTokError> {
-        let table = config.stack.table_name.clone();
-        let placeholder =
-            AppCredentials { client_key: ClientKey(String::new()), client_secret: ClientSecret::new("") };
-        let client = TikTokClient::new(config.tiktok.clone(), placeholder)?;
-        let secrets = SecretCache::new(aws.secrets.clone(), &config.stack.app_secret_id, config.secret_ttl);
+        let client = TikTokClient::new(config.tiktok.clone())?;
+        let secrets = Arc::new(SecretCache::for_stack(aws.secrets.clone(), &config.stack));
         Ok(Self {
-            keeper: TokenKeeper {
-                accounts: AccountStore::new(aws.dynamodb.clone(), &table),
-                posts: PostStore::new(aws.dynamodb.clone(), &table),
-                secrets: Arc::new(secrets),
+            keeper: TokenKeeper::new(
+                &aws.dynamodb,
+                &config.stack.table_name,
+                secrets,
                 client,
-                owner: format!("token-refresher:{}", ulid::Ulid::new()),
-            },
+                "token-refresher",
+            ),
             metrics,
             config,
         })

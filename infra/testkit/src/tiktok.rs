@@ -8,9 +8,7 @@ use std::time::Duration;
 use base64::Engine;
 use rand::RngCore;
 use shared::aws::AwsClients;
-use shared::tiktok::{
-    AppCredentials, AuthCode, ClientKey, ClientSecret, TikTokClient, TikTokConfig, TokenSet,
-};
+use tiktok::{AppCredentials, AuthCode, ClientKey, ClientSecret, TikTokClient, TikTokConfig, TokenSet};
 use tiktok_sandbox::{Config, RunningSandbox, Settings};
 
 pub struct SandboxApp {
@@ -58,11 +56,7 @@ impl SandboxApp {
             .await
             .expect("secret");
         let base = url::Url::parse(&sandbox.base_url).expect("sandbox url");
-        let client = TikTokClient::new(
-            TikTokConfig::with_base_urls(base.clone(), base),
-            self_credentials(&client_key, &client_secret),
-        )
-        .expect("client");
+        let client = TikTokClient::new(TikTokConfig::with_base_urls(base.clone(), base)).expect("client");
         let http =
             reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().expect("http");
         Self {
@@ -102,11 +96,18 @@ impl SandboxApp {
         let redirect = url::Url::parse("https://app.example/callback").expect("url");
         let login = self
             .client
-            .start_login(&redirect, &["user.info.basic", "video.publish", "video.upload", "video.list"])
+            .start_login(
+                &self.credentials().client_key,
+                &redirect,
+                &["user.info.basic", "video.publish", "video.upload", "video.list"],
+            )
             .expect("login");
         let back = self.authorize(username, &redirect, &login.authorize_url).await;
         let code = back.query_pairs().find(|(k, _)| k == "code").map(|(_, v)| v.into_owned()).expect("code");
-        self.client.exchange_code(&AuthCode::new(code), &redirect, &login.verifier).await.expect("exchange")
+        self.client
+            .exchange_code(&self.credentials(), &AuthCode::new(code), &redirect, &login.verifier)
+            .await
+            .expect("exchange")
     }
 
     /// The sandbox's call counters (`/_sandbox/calls`).

@@ -63,7 +63,7 @@ pub fn error_with_200(code: &str, message: &str) -> Response {
     ApiError::new(StatusCode::OK, code, message).into_response()
 }
 
-/// The HTTP status TikTok pairs with an error code (tiktok-api.md, "Envelope and errors").
+/// The HTTP status TikTok pairs with an error code (docs/tiktok-contract.md, the envelope and its errors).
 pub fn status_for_code(code: &str) -> StatusCode {
     match code {
         "ok" => StatusCode::OK,

@@ -15,8 +15,8 @@ use secrecy::ExposeSecret;
 
 use super::{Account, AccountStatus, TokenError, TokenKeeper};
 use crate::error::StoreError;
-use crate::tiktok::{AccessToken, ErrorClass, TikTokError};
 use crate::vault::{SecretError, VaultError};
+use tiktok::{AccessToken, ErrorClass, TikTokError};
 
 /// Who ended the connection.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -120,7 +120,7 @@ async fn revoke(keeper: &TokenKeeper, account: &Account) -> Result<bool, Disconn
         return Ok(false);
     };
     let secret = keeper.secrets.get().await?;
-    match keeper.client.with_credentials(secret.credentials.clone()).revoke(&token).await {
+    match keeper.client.revoke(&secret.credentials, &token).await {
         Ok(()) => Ok(true),
         // TikTok no longer accepts the token: the grant is already dead.
         Err(e) if matches!(e.class(), ErrorClass::Reauth { .. }) => Ok(false),

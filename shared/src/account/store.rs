@@ -11,16 +11,12 @@ use time::OffsetDateTime;
 
 use super::{Account, AccountStatus};
 use crate::dynamo::{condition_failed, get_item, s};
-use crate::{error::StoreError, post::store::rfc3339, schema, tiktok::TokenSet, vault::KeyRing};
+use crate::{error::StoreError, schema, vault::KeyRing};
+use foundation::time_format::rfc3339;
+use tiktok::TokenSet;
 
 fn n(v: i64) -> AttributeValue {
     AttributeValue::N(v.to_string())
-}
-
-/// The hour bucket of the token-expiry index: `TOKENEXP#YYYY-MM-DDTHH`.
-pub fn expiry_bucket(epoch: i64) -> String {
-    let at = OffsetDateTime::from_unix_timestamp(epoch).unwrap_or(OffsetDateTime::UNIX_EPOCH);
-    format!("TOKENEXP#{:04}-{:02}-{:02}T{:02}", at.year(), u8::from(at.month()), at.day(), at.hour())
 }
 
 /// What a completed OAuth flow hands the store.
@@ -60,12 +56,15 @@ impl AccountStore {
         item.insert(schema::PK.into(), s(pk));
         item.insert(schema::SK.into(), s(sk));
         item.insert(schema::GSI_BY_OWNER_PK.into(), s(schema::keys::accounts_of(&account.tenant)));
-        item.insert(schema::GSI_BY_OWNER_SK.into(), s(format!("ACCOUNT#{}", account.id)));
+        item.insert(schema::GSI_BY_OWNER_SK.into(), s(schema::keys::account_in_owner(&account.id)));
         if account.status == AccountStatus::Active {
-            item.insert(schema::GSI_BY_TIME_PK.into(), s(expiry_bucket(account.access_expires_at)));
+            item.insert(
+                schema::GSI_BY_TIME_PK.into(),
+                s(schema::keys::token_expiry(account.access_expires_at)),
+            );
             item.insert(
                 schema::GSI_BY_TIME_SK.into(),
-                s(format!("{:012}#{}", account.access_expires_at, account.id)),
+                s(schema::keys::token_expiry_sort(account.access_expires_at, &account.id)),
             );
         }
         Ok(item)
@@ -83,12 +82,13 @@ impl AccountStore {
 
     /// The account connected for a TikTok `open_id`, if any.
     pub async fn by_open_id(&self, open_id: &str) -> Result<Option<Account>, StoreError> {
+        let (pk, sk) = schema::keys::open_id(open_id);
         let out = self
             .dynamodb
             .get_item()
             .table_name(&self.table)
-            .key(schema::PK, s(format!("OPENID#{open_id}")))
-            .key(schema::SK, s("OPENID"))
+            .key(schema::PK, s(pk))
+            .key(schema::SK, s(sk))
             .consistent_read(true)
             .send()
             .await
@@ -142,8 +142,8 @@ impl AccountStore {
                 .key_condition_expression("#t = :t AND #s <= :until")
                 .expression_attribute_names("#t", schema::GSI_BY_TIME_PK)
                 .expression_attribute_names("#s", schema::GSI_BY_TIME_SK)
-                .expression_attribute_values(":t", s(expiry_bucket(hour)))
-                .expression_attribute_values(":until", s(format!("{until:012}#~")))
+                .expression_attribute_values(":t", s(schema::keys::token_expiry(hour)))
+                .expression_attribute_values(":until", s(schema::keys::token_expiry_sort(until, "~")))
                 .send()
                 .await
                 .map_err(|e| StoreError::from_sdk("dynamodb", e))?;
@@ -200,10 +200,11 @@ impl AccountStore {
                 .expression_attribute_names("#v", "token_version")
                 .expression_attribute_values(":v", n(v as i64)),
         };
+        let (owner_pk, owner_sk) = schema::keys::open_id(&account.open_id);
         let owner_put = Put::builder()
             .table_name(&self.table)
-            .item(schema::PK, s(format!("OPENID#{}", account.open_id)))
-            .item(schema::SK, s("OPENID"))
+            .item(schema::PK, s(owner_pk))
+            .item(schema::SK, s(owner_sk))
             .item("account_id", s(&id))
             .item("tenant", s(c.tenant))
             .condition_expression("attribute_not_exists(#pk) OR #tenant = :tenant")
@@ -269,8 +270,11 @@ impl AccountStore {
             .expression_attribute_values(":re", n(now + tokens.refresh_expires_in as i64))
             .expression_attribute_values(":one", n(1))
             .expression_attribute_values(":now", s(rfc3339(OffsetDateTime::now_utc())))
-            .expression_attribute_values(":tpk", s(expiry_bucket(access_expires_at)))
-            .expression_attribute_values(":tsk", s(format!("{access_expires_at:012}#{account_id}")))
+            .expression_attribute_values(":tpk", s(schema::keys::token_expiry(access_expires_at)))
+            .expression_attribute_values(
+                ":tsk",
+                s(schema::keys::token_expiry_sort(access_expires_at, account_id)),
+            )
             .expression_attribute_values(":owner", s(lease_owner))
             .expression_attribute_values(":active", s("ACTIVE"))
             .send()

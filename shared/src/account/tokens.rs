@@ -16,8 +16,8 @@ use time::OffsetDateTime;
 use super::{Account, AccountStatus, AccountStore};
 use crate::error::StoreError;
 use crate::post::PostStore;
-use crate::tiktok::{AccessToken, ErrorClass, RefreshError, RefreshToken, TikTokClient, TikTokError};
 use crate::vault::{SecretCache, SecretError, VaultError};
+use tiktok::{AccessToken, ErrorClass, RefreshError, RefreshToken, TikTokClient, TikTokError};
 
 /// Refresh when the access token expires within this margin.
 pub const REFRESH_MARGIN_SECONDS: i64 = 10 * 60;
@@ -79,11 +79,29 @@ pub struct TokenKeeper {
     pub posts: PostStore,
     pub secrets: Arc<SecretCache>,
     pub client: TikTokClient,
-    /// Identifies this process as a lease owner.
+    /// Identifies this process as a lease owner: `{function}:{ulid}`.
     pub owner: String,
 }
 
 impl TokenKeeper {
+    /// The keeper of one function instance; `function` names it in lease
+    /// owners and post histories (`oauth`, `publisher`, ...).
+    pub fn new(
+        dynamodb: &aws_sdk_dynamodb::Client,
+        table: &str,
+        secrets: Arc<SecretCache>,
+        client: TikTokClient,
+        function: &str,
+    ) -> Self {
+        Self {
+            accounts: AccountStore::new(dynamodb.clone(), table),
+            posts: PostStore::new(dynamodb.clone(), table),
+            secrets,
+            client,
+            owner: format!("{function}:{}", ulid::Ulid::new()),
+        }
+    }
+
     /// A valid access token for `account_id`, refreshed first if it expires
     /// within the margin.
     pub async fn access_token(&self, account_id: &str) -> Result<AccessToken, TokenError> {
@@ -186,9 +204,9 @@ impl TokenKeeper {
         let sealed = account.sealed_refresh_token.as_deref().ok_or(VaultError::Malformed)?;
         let refresh = secret.ring.open(account_id, sealed)?;
         let refresh = RefreshToken::new(secrecy::ExposeSecret::expose_secret(&refresh).to_owned());
-        let client = self.client.with_credentials(secret.credentials.clone());
-        let persisted = client
-            .refresh(&refresh, async |tokens| {
+        let persisted = self
+            .client
+            .refresh(&secret.credentials, &refresh, async |tokens| {
                 self.accounts.store_refreshed(account_id, tokens, &secret.ring, owner).await
             })
             .await;
@@ -226,7 +244,7 @@ impl TokenKeeper {
         account_id: &str,
         owner: &str,
         ring: &crate::vault::KeyRing,
-        mut failed: crate::tiktok::PersistFailed<StoreError>,
+        mut failed: tiktok::PersistFailed<StoreError>,
     ) -> Result<AccessToken, TokenError> {
         for attempt in 1..=3u64 {
             tokio::time::sleep(Duration::from_millis(200 * attempt)).await;

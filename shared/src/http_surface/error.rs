@@ -1,20 +1,31 @@
 //! Handler errors: each becomes the one JSON error shape. Store failures are
 //! logged with their detail and answered with a generic message.
 
+use lambda_http::http::{HeaderName, HeaderValue};
 use lambda_http::{Body, Response};
 
 use super::{error_response, ErrorCode};
 use crate::error::StoreError;
+use crate::ids::InvalidId;
 
 #[derive(Debug)]
 pub struct ApiError {
     pub code: ErrorCode,
     pub message: String,
+    /// Headers the error answer carries (`Retry-After`, `Cache-Control`, ...);
+    /// the common finish step adds the security headers after them.
+    pub headers: Vec<(HeaderName, HeaderValue)>,
 }
 
 impl ApiError {
     pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
-        Self { code, message: message.into() }
+        Self { code, message: message.into(), headers: Vec::new() }
+    }
+
+    /// The same error with one more header on its answer.
+    pub fn with_header(mut self, name: HeaderName, value: HeaderValue) -> Self {
+        self.headers.push((name, value));
+        self
     }
 
     pub fn bad_request(message: impl Into<String>) -> Self {
@@ -30,7 +41,18 @@ impl ApiError {
     }
 
     pub fn into_response(self, request_id: &str) -> Response<Body> {
-        error_response(self.code, &self.message, request_id)
+        let mut response = error_response(self.code, &self.message, request_id);
+        for (name, value) in self.headers {
+            response.headers_mut().insert(name, value);
+        }
+        response
+    }
+}
+
+/// An id in a path, query or body that is not one: a 400 naming the kind.
+impl From<InvalidId> for ApiError {
+    fn from(e: InvalidId) -> Self {
+        ApiError::bad_request(e.to_string())
     }
 }
 

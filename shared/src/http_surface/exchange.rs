@@ -51,7 +51,7 @@ impl Exchange {
 const PROBE_TIMEOUT: Duration = Duration::from_secs(2);
 
 /// `GET /health`: up when the table answers, and nothing else — no table
-/// name, endpoint, version or error text (the review's disclosure finding).
+/// name, endpoint, version or error text, which would tell an attacker about the deployment.
 pub async fn health(dynamodb: &aws_sdk_dynamodb::Client, table: &str) -> Response<Body> {
     let probe = dynamodb
         .get_item()

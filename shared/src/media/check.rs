@@ -6,7 +6,8 @@ use time::OffsetDateTime;
 
 use super::probe::{probe, ProbeError};
 use super::store::{MediaItem, MediaStatus, MediaStore};
-use crate::{error::StoreError, post::store::rfc3339};
+use crate::error::StoreError;
+use foundation::time_format::rfc3339;
 
 /// Checks a pending item and records `READY` or `REJECTED`; an item whose
 /// object is not uploaded yet is returned unchanged.

@@ -12,7 +12,8 @@ use time::OffsetDateTime;
 use super::probe::{MediaFacts, RangeSource};
 use super::{ContentType, MediaId, MediaKey, MediaKind};
 use crate::dynamo::{condition_failed, get_item, s};
-use crate::{error::StoreError, post::store::rfc3339, schema, tenant::TenantId};
+use crate::{error::StoreError, schema, tenant::TenantId};
+use foundation::time_format::rfc3339;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]

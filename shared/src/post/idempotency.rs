@@ -6,7 +6,7 @@ use aws_sdk_dynamodb::types::{AttributeValue, Put, TransactWriteItem};
 use time::OffsetDateTime;
 
 use super::{store::PostStore, Post};
-use crate::{error::StoreError, schema};
+use crate::{dynamo::s, error::StoreError, schema};
 
 /// Idempotency records live a day.
 pub const RECORD_SECONDS: i64 = 24 * 3600;
@@ -33,10 +33,6 @@ pub enum Created {
     Conflict,
 }
 
-fn s(v: impl Into<String>) -> AttributeValue {
-    AttributeValue::S(v.into())
-}
-
 impl PostStore {
     /// Creates `post`, recording `key` with the request's hash in the same
     /// transaction.
@@ -46,7 +42,7 @@ impl PostStore {
         key: &IdempotencyKey,
         request_hash: &str,
     ) -> Result<Created, StoreError> {
-        let record_pk = format!("TENANT#{}#IDEM#{}", post.tenant, key.0);
+        let (record_pk, record_sk) = schema::keys::idempotency(&post.tenant, &key.0);
         let expires = OffsetDateTime::now_utc().unix_timestamp() + RECORD_SECONDS;
         let post_put = Put::builder()
             .table_name(self.table())
@@ -58,7 +54,7 @@ impl PostStore {
         let record_put = Put::builder()
             .table_name(self.table())
             .item(schema::PK, s(&record_pk))
-            .item(schema::SK, s("IDEM"))
+            .item(schema::SK, s(&record_sk))
             .item("post_id", s(&post.id))
             .item("request_hash", s(request_hash))
             .item(schema::TTL_ATTRIBUTE, AttributeValue::N(expires.to_string()))
@@ -81,7 +77,7 @@ impl PostStore {
                     .get_item()
                     .table_name(self.table())
                     .key(schema::PK, s(&record_pk))
-                    .key(schema::SK, s("IDEM"))
+                    .key(schema::SK, s(&record_sk))
                     .consistent_read(true)
                     .send()
                     .await

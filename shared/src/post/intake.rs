@@ -7,7 +7,7 @@ use time::{format_description::well_known::Rfc3339, Duration, OffsetDateTime};
 use super::{PostKind, PostMode};
 use crate::media::store::{MediaItem, MediaStatus};
 use crate::media::MediaKind;
-use crate::tiktok::{CreatorInfo, PrivacyLevel};
+use tiktok::{CreatorInfo, PrivacyLevel};
 
 pub const MAX_VIDEO_CAPTION_UTF16: usize = 2200;
 pub const MAX_PHOTO_TITLE_UTF16: usize = 90;
@@ -37,7 +37,8 @@ pub fn utf16_len(text: &str) -> usize {
     text.encode_utf16().count()
 }
 
-/// Captions are refused when too long, never truncated (finding M2).
+/// Captions are refused when too long, never truncated: a cut caption
+/// would publish words the tenant did not write.
 pub fn check_text(kind: PostKind, caption: &str, description: Option<&str>) -> Result<(), IntakeError> {
     let limit = match kind {
         PostKind::Video => MAX_VIDEO_CAPTION_UTF16,

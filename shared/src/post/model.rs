@@ -11,13 +11,9 @@ pub enum PostKind {
     Photo,
 }
 
-/// `DIRECT_POST` publishes; `MEDIA_UPLOAD` delivers a draft to the creator's inbox.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
-pub enum PostMode {
-    DirectPost,
-    MediaUpload,
-}
+/// The post mode is TikTok's own (`DIRECT_POST` / `MEDIA_UPLOAD`): one enum
+/// from the API body to the init call.
+pub use tiktok::PostMode;
 
 /// What the tenant chose for the post (TikTok's `post_info`).
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]

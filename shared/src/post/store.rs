@@ -4,6 +4,7 @@
 //! machine does not allow is refused before anything is written.
 
 use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue};
+use foundation::time_format::{minute_bucket, rfc3339};
 use std::collections::HashMap;
 use time::{format_description::well_known::Rfc3339, OffsetDateTime};
 
@@ -51,23 +52,6 @@ pub enum TransitionError {
     Conflict { expected: PostStatus },
     #[error(transparent)]
     Store(#[from] StoreError),
-}
-
-/// Minute bucket of the time index: `YYYY-MM-DDTHH:MM` in UTC.
-pub fn minute_bucket(at: OffsetDateTime) -> String {
-    let at = at.to_offset(time::UtcOffset::UTC);
-    format!(
-        "{:04}-{:02}-{:02}T{:02}:{:02}",
-        at.year(),
-        u8::from(at.month()),
-        at.day(),
-        at.hour(),
-        at.minute()
-    )
-}
-
-pub fn rfc3339(at: OffsetDateTime) -> String {
-    at.to_offset(time::UtcOffset::UTC).format(&Rfc3339).unwrap_or_default()
 }
 
 #[derive(Clone, Debug)]

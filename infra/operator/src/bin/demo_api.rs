@@ -2,7 +2,7 @@
 //! `cargo lambda watch` (source `.local/stack.env`; `API_URL` points at the
 //! api function). A tenant is created with the operator store, then: media
 //! upload slots, real uploads through the presigned PUTs, the pre-flight
-//! verdicts, the refusals the reviews asked for, a TikTok account connected
+//! verdicts, the refusals of hostile input (traversal, oversize, no key), a TikTok account connected
 //! through the oauth function, and a post scheduled and cancelled. Prints a
 //! summary; the API key, codes and tokens are never printed.
 

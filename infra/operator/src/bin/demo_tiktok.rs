@@ -1,4 +1,4 @@
-//! `demo_tiktok`: walks the TikTok login and first calls with the real `shared::tiktok`
+//! `demo_tiktok`: walks the TikTok login and first calls with the real `tiktok`
 //! client against the local sandbox (source `.local/stack.env`), and prints a summary.
 //!
 //! authorize URL → GET it (the sandbox consents at once) without following the 302 → code and
@@ -12,10 +12,8 @@ use std::process::ExitCode;
 use reqwest::header::LOCATION;
 use reqwest::StatusCode;
 use shared::config::{ConfigError, EnvReader};
-use shared::tiktok::pkce::{
-    SCOPE_USER_INFO_BASIC, SCOPE_VIDEO_LIST, SCOPE_VIDEO_PUBLISH, SCOPE_VIDEO_UPLOAD,
-};
-use shared::tiktok::{
+use tiktok::pkce::{SCOPE_USER_INFO_BASIC, SCOPE_VIDEO_LIST, SCOPE_VIDEO_PUBLISH, SCOPE_VIDEO_UPLOAD};
+use tiktok::{
     AppCredentials, AuthCode, ClientKey, ClientSecret, LoginStart, RefreshError, RefreshToken, TikTokClient,
     TikTokConfig, TikTokError, TokenSet,
 };
@@ -77,14 +75,15 @@ async fn run(settings: Settings) -> Result<(), DemoError> {
         None => Url::parse(DEFAULT_REDIRECT_URI).map_err(|e| DemoError::Authorize(e.to_string()))?,
     };
     println!("  TikTok API at {} (app {})", settings.tiktok.api_base_url, settings.credentials.client_key.0);
-    let client = TikTokClient::new(settings.tiktok, settings.credentials)?;
+    let app = settings.credentials;
+    let client = TikTokClient::new(settings.tiktok)?;
 
-    let login = client.start_login(&redirect_uri, &SCOPES)?;
+    let login = client.start_login(&app.client_key, &redirect_uri, &SCOPES)?;
     println!("  login: authorize URL built (scopes {}, PKCE S256, fresh state)", SCOPES.join(","));
     let code = consent(&login, &redirect_uri).await?;
     println!("  authorize: 302 to the app's callback with a code; state matches");
 
-    let tokens = client.exchange_code(&code, &redirect_uri, &login.verifier).await?;
+    let tokens = client.exchange_code(&app, &code, &redirect_uri, &login.verifier).await?;
     print_tokens("code exchange", &tokens);
 
     let user = client.user_info(&tokens.access_token).await?;
@@ -109,15 +108,19 @@ async fn run(settings: Settings) -> Result<(), DemoError> {
         on_off(!creator.stitch_disabled)
     );
 
-    refresh_once(&client, &tokens).await
+    refresh_once(&client, &app, &tokens).await
 }
 
 /// Refreshes once; the new access token is handed out only after the rotated refresh token
 /// was stored (here, in memory).
-async fn refresh_once(client: &TikTokClient, tokens: &TokenSet) -> Result<(), DemoError> {
+async fn refresh_once(
+    client: &TikTokClient,
+    app: &AppCredentials,
+    tokens: &TokenSet,
+) -> Result<(), DemoError> {
     let mut vault: Option<TokenSet> = None;
     let access = client
-        .refresh(&tokens.refresh_token, async |rotated: &TokenSet| {
+        .refresh(app, &tokens.refresh_token, async |rotated: &TokenSet| {
             vault = Some(rotated.clone());
             Ok::<(), Infallible>(())
         })

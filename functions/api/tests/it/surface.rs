@@ -1,0 +1,172 @@
+//! The HTTP surface on every route: authentication, security headers, CORS
+//! from the allow-list only, the JSON error shape, the body cap, and an
+//! OpenAPI document that lists exactly the served routes.
+
+use crate::common;
+
+use common::{Call, World};
+use shared::http_surface::SECURITY_HEADERS;
+
+/// One concrete request per route, plus an unknown route.
+fn every_route() -> Vec<(&'static str, String)> {
+    let id = "01ARZ3NDEKTSV4RRFFQ69G5FAV";
+    api::ROUTES
+        .iter()
+        .map(|(m, p)| (*m, p.replace("{id}", id)))
+        .chain([("GET", "/no/such/route".to_owned()), ("PUT", "/posts".to_owned())])
+        .collect()
+}
+
+#[tokio::test]
+async fn every_route_and_error_carries_the_security_headers_and_cors_only_for_allowed_origins() {
+    let w = World::start().await;
+    for (method, path) in every_route() {
+        for (origin, allowed) in [("https://app.example", true), ("https://evil.example", false)] {
+            let mut call = Call::new(method, &path).bearer(&w.tenant.key).header("origin", origin);
+            if matches!(method, "POST" | "PATCH") {
+                call = call.json(serde_json::json!({}));
+            }
+            let reply = w.api.send(call).await;
+            for (name, value) in SECURITY_HEADERS {
+                assert_eq!(reply.header(name), Some(value), "{method} {path}: {name}");
+            }
+            assert_eq!(
+                reply.header("access-control-allow-origin"),
+                allowed.then_some(origin),
+                "{method} {path}"
+            );
+            assert_ne!(reply.header("access-control-allow-origin"), Some("*"));
+            assert!(
+                reply.header("access-control-allow-credentials").is_none(),
+                "no credentials unless configured"
+            );
+            if reply.status >= 400 {
+                reply.error_code();
+                assert!(reply.body["error"]["request_id"].as_str().is_some_and(|r| r.starts_with("req-")));
+            }
+        }
+    }
+}
+
+#[tokio::test]
+async fn preflight_answers_allowed_origins_only() {
+    let w = World::start().await;
+    let ok = w.api.send(Call::new("OPTIONS", "/posts").header("origin", "https://app.example")).await;
+    assert_eq!(ok.status, 204);
+    assert_eq!(ok.header("access-control-allow-origin"), Some("https://app.example"));
+    assert!(ok.header("access-control-allow-methods").is_some_and(|m| m.contains("PATCH")));
+    let evil = w.api.send(Call::new("OPTIONS", "/posts").header("origin", "https://evil.example")).await;
+    assert_eq!(evil.header("access-control-allow-origin"), None);
+    assert_eq!(evil.header("access-control-allow-methods"), None);
+    assert_eq!(evil.header("x-frame-options"), Some("DENY"));
+}
+
+#[tokio::test]
+async fn missing_malformed_wrong_and_revoked_keys_are_401_alike() {
+    let w = World::start().await;
+    let issued = w
+        .api
+        .deps
+        .tenants
+        .issue_key(&shared::tenant::TenantId::parse(&w.tenant.id).expect("id"))
+        .await
+        .expect("key");
+    let revoked_key = secrecy::ExposeSecret::expose_secret(&issued.key).to_owned();
+    assert!(w.api.deps.tenants.revoke_key(&issued.prefix).await.expect("revoke"));
+    // The right prefix with a wrong secret.
+    let (prefix_part, _) = w.tenant.key.rsplit_once('_').expect("key shape");
+    let wrong = format!("{prefix_part}_{}", "A".repeat(43));
+    let cases: Vec<(Option<String>, &str)> = vec![
+        (None, "no credentials"),
+        (Some("Basic dXNlcjpwYXNz".into()), "malformed credentials"),
+        (Some("Bearer tk_nope".into()), "invalid API key"),
+        (Some(format!("Bearer {wrong}")), "invalid API key"),
+        (Some(format!("Bearer {revoked_key}")), "invalid API key"),
+    ];
+    for (header, message) in cases {
+        let mut call = Call::new("GET", "/posts");
+        if let Some(h) = &header {
+            call = call.header("authorization", h);
+        }
+        let reply = w.api.send(call).await;
+        assert_eq!(reply.status, 401, "{header:?}");
+        assert_eq!(reply.error_code(), "unauthorized");
+        assert_eq!(reply.message(), message);
+    }
+    let ok = w.api.call("GET", "/posts", Some(&w.tenant.key), None, &[]).await;
+    assert_eq!(ok.status, 200);
+}
+
+#[tokio::test]
+async fn jwt_mode_takes_the_tenant_from_verified_claims() {
+    let w = World::start().await;
+    let jwt = common::Api::start(&[("AUTH_MODE", "jwt"), ("JWT_TENANT_CLAIM", "custom:tenant")]).await;
+    let with_claims = Call::new("GET", "/posts").claims(serde_json::json!({"custom:tenant": w.tenant.id}));
+    assert_eq!(jwt.send(with_claims).await.status, 200);
+    let without = jwt.send(Call::new("GET", "/posts").bearer(&w.tenant.key)).await;
+    assert_eq!(without.status, 401, "an API key is not accepted in JWT mode");
+    let hostile = Call::new("GET", "/posts").claims(serde_json::json!({"custom:tenant": "a#b"}));
+    assert_eq!(jwt.send(hostile).await.status, 401);
+}
+
+#[tokio::test]
+async fn bodies_over_the_cap_and_non_json_bodies_are_refused() {
+    let w = World::start().await;
+    let big = serde_json::json!({"caption": "x".repeat(70_000)});
+    let reply = w.api.call("POST", "/posts", Some(&w.tenant.key), Some(big), &[]).await;
+    assert_eq!(reply.status, 413);
+    assert_eq!(reply.error_code(), "payload_too_large");
+    let form = w
+        .api
+        .send(
+            Call::new("POST", "/media").bearer(&w.tenant.key).raw("application/x-www-form-urlencoded", "a=b"),
+        )
+        .await;
+    assert_eq!(form.status, 415);
+}
+
+#[tokio::test]
+async fn openapi_lists_exactly_the_served_routes() {
+    let w = World::start().await;
+    let reply = w.api.call("GET", "/openapi.json", None, None, &[]).await;
+    assert_eq!(reply.status, 200);
+    let mut documented: Vec<(String, String)> = reply.body["paths"]
+        .as_object()
+        .expect("paths")
+        .iter()
+        .flat_map(|(path, ops)| {
+            ops.as_object().expect("operations").keys().map(move |m| (m.to_uppercase(), path.clone()))
+        })
+        .collect();
+    documented.sort();
+    let mut served: Vec<(String, String)> =
+        api::ROUTES.iter().map(|(m, p)| ((*m).to_owned(), (*p).to_owned())).collect();
+    served.sort();
+    assert_eq!(documented, served);
+    // And each served route answers something other than "no such route".
+    for (method, path) in every_route().into_iter().take(api::ROUTES.len()) {
+        let reply = w.api.send(Call::new(method, &path).bearer(&w.tenant.key)).await;
+        assert!(!(reply.status == 404 && reply.message() == "no such route"), "{method} {path}");
+    }
+}
+
+#[test]
+fn template_routes_are_exactly_the_served_routes() {
+    let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../template.yaml"))
+        .expect("template");
+    let doc: serde_yaml::Value = serde_yaml::from_str(&text).expect("yaml");
+    let mut declared: Vec<(String, String)> = doc["Resources"]
+        .as_mapping()
+        .expect("resources")
+        .values()
+        .filter(|r| r["Type"].as_str() == Some("AWS::ApiGatewayV2::Route"))
+        .filter(|r| format!("{:?}", r["Properties"]["Target"]).contains("ApiIntegration"))
+        .filter_map(|r| r["Properties"]["RouteKey"].as_str())
+        .filter_map(|k| k.split_once(' ').map(|(m, p)| (m.to_owned(), p.to_owned())))
+        .collect();
+    declared.sort();
+    let mut served: Vec<(String, String)> =
+        api::ROUTES.iter().map(|(m, p)| ((*m).to_owned(), (*p).to_owned())).collect();
+    served.sort();
+    assert_eq!(declared, served, "template.yaml routes to the api function = api::ROUTES");
+}
