@@ -43,8 +43,18 @@ pub mod keys {
     /// The first `pk` segment of every item type. `TENANT` alone
     /// (`TENANT#{tenant}`) is the tenant; longer `TENANT#{tenant}#…` keys are
     /// the tenant's items, told apart by [`TENANT_ITEM_SEGMENTS`].
-    pub const ITEM_PREFIXES: [&str; 7] =
-        ["TENANT", "APIKEY", "ACCOUNT", "OPENID", "OAUTHSTATE", "HASHTAG", "HASHTAGQUOTA"];
+    pub const ITEM_PREFIXES: [&str; 10] = [
+        "TENANT",
+        "APIKEY",
+        "ACCOUNT",
+        "OPENID",
+        "OAUTHSTATE",
+        "HASHTAG",
+        "HASHTAGQUOTA",
+        "PUBLISH",
+        "WEBHOOK",
+        "CALLS",
+    ];
 
     /// The third `pk` segment of the items a tenant owns:
     /// `TENANT#{tenant}#{segment}#…`.
@@ -138,9 +148,50 @@ pub mod keys {
         format!("TENANT#{tenant}#POSTS")
     }
 
-    /// Time index partition of the posts due in one UTC minute (`YYYY-MM-DDTHH:MM`).
-    pub fn due_minute(minute: &str) -> String {
-        format!("DUE#{minute}")
+    /// How many partitions one minute of the due index is spread over, so
+    /// 10,000 posts due in one minute are ~625 per partition, not one hot
+    /// key (see `docs/pipeline-scale.md`).
+    pub const DUE_SHARDS: u32 = 16;
+
+    /// The due-index shard of a post: FNV-1a of its id, stable across
+    /// processes and releases (the dispatcher queries every shard).
+    pub fn due_shard(post: &str) -> u32 {
+        let hash = post.bytes().fold(0x811c_9dc5_u32, |h, b| (h ^ u32::from(b)).wrapping_mul(0x0100_0193));
+        hash % DUE_SHARDS
+    }
+
+    /// `DUE#{YYYY-MM-DDTHH:MM}#{shard}` — time index partition of the posts
+    /// that need the dispatcher in one UTC minute: due `SCHEDULED` posts,
+    /// `RETRY_WAIT` posts whose retry time came, leases that expire, and
+    /// posts whose queue message or status check is overdue.
+    pub fn due(minute: &str, shard: u32) -> String {
+        format!("DUE#{minute}#{shard}")
+    }
+
+    /// `{at}#{post}` — time index sort key of a post in [`due`] (`at` RFC 3339 UTC).
+    pub fn due_sort(at: &str, post: &str) -> String {
+        format!("{at}#{post}")
+    }
+
+    /// `PUBLISH#{publish_id}` / `PUBLISH` — which post a TikTok `publish_id`
+    /// belongs to; written before the post records it, so a webhook can
+    /// settle even a post whose own write was lost.
+    pub fn publish_ref(publish_id: &str) -> (String, String) {
+        (format!("PUBLISH#{publish_id}"), "PUBLISH".to_owned())
+    }
+
+    /// `WEBHOOK#{hash}` / `WEBHOOK` — a webhook delivery already applied,
+    /// by the hex SHA-256 of its body (TikTok delivers at least once).
+    pub fn webhook_delivery(hash: &str) -> (String, String) {
+        (format!("WEBHOOK#{hash}"), "WEBHOOK".to_owned())
+    }
+
+    /// `CALLS#{account}#{kind}#{window}` / `CALLS` — the TikTok calls of one
+    /// kind (`init`, `creator_info`, `status`, `posts`) an account made in a
+    /// window (a UTC minute `YYYY-MM-DDTHH:MM`, or a day `YYYY-MM-DD`),
+    /// counted atomically by every concurrent publisher.
+    pub fn account_calls(account: &str, kind: &str, window: &str) -> (String, String) {
+        (format!("CALLS#{account}#{kind}#{window}"), "CALLS".to_owned())
     }
 
     /// `TOKENEXP#YYYY-MM-DDTHH` — time index partition of the active accounts
@@ -180,5 +231,27 @@ mod tests {
         assert_eq!(keys::token_expiry(-1), "TOKENEXP#1969-12-31T23");
         assert_eq!(keys::token_expiry_sort(1_743_300_000, "A1"), "001743300000#A1");
         assert_eq!(keys::token_expiry_sort(5, "~"), "000000000005#~");
+        assert_eq!(keys::due("2026-11-30T18:30", 7), "DUE#2026-11-30T18:30#7");
+        assert_eq!(keys::publish_ref("v_pub_1"), pair("PUBLISH#v_pub_1", "PUBLISH"));
+        assert_eq!(
+            keys::account_calls("A1", "init", "2026-11-30T18:30"),
+            pair("CALLS#A1#init#2026-11-30T18:30", "CALLS")
+        );
+    }
+
+    #[test]
+    fn due_shards_are_stable_and_spread() {
+        // Stable: the shard is part of stored keys.
+        assert_eq!(
+            keys::due_shard("01ARZ3NDEKTSV4RRFFQ69G5FAV"),
+            keys::due_shard("01ARZ3NDEKTSV4RRFFQ69G5FAV")
+        );
+        let mut counts = [0u32; keys::DUE_SHARDS as usize];
+        for _ in 0..16_000 {
+            let shard = keys::due_shard(&ulid::Ulid::new().to_string());
+            counts[shard as usize] += 1;
+        }
+        // ~1,000 each; no shard takes twice its share.
+        assert!(counts.iter().all(|c| (500..2_000).contains(c)), "{counts:?}");
     }
 }

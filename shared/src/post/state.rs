@@ -71,7 +71,11 @@ impl PostStatus {
             Processing => &[Published, InboxDelivered, Failed, RetryWait],
             RetryWait => &[Queued, Cancelled, Held],
             Held => &[Scheduled, Cancelled],
-            NeedsAttention => &[Published, InboxDelivered, Failed, Cancelled],
+            // A webhook or status check settles it (Published, InboxDelivered,
+            // Failed); or the tenant resolves it: Scheduled only through
+            // `resolve` with outcome `retry`, their recorded acceptance of a
+            // possible duplicate.
+            NeedsAttention => &[Published, InboxDelivered, Failed, Cancelled, Scheduled],
             Published | InboxDelivered | Failed | Cancelled => &[],
         }
     }
@@ -159,6 +163,7 @@ mod tests {
         (NeedsAttention, InboxDelivered),
         (NeedsAttention, Failed),
         (NeedsAttention, Cancelled),
+        (NeedsAttention, Scheduled),
     ];
 
     #[test]
@@ -176,13 +181,19 @@ mod tests {
 
     #[test]
     fn once_initiated_a_post_can_never_be_queued_again_without_a_tiktok_verdict() {
-        // The duplicate-publishing finding: after init may have reached TikTok,
-        // only TikTok's own answer (Processing -> RetryWait) may lead back.
+        // Never publish twice: after init may have reached TikTok, only
+        // TikTok's own answer (Processing -> RetryWait) may lead back, or the
+        // tenant's explicit retry of a post that needs attention.
         for from in [Initiating, Uploading, NeedsAttention] {
             assert!(!from.can_move_to(Queued), "{from}");
             assert!(!from.can_move_to(Publishing), "{from}");
-            assert!(!from.can_move_to(Scheduled), "{from}");
         }
+        // Initiating -> RetryWait is only for a refusal TikTok answered
+        // (nothing was created); an upload in progress has a publish_id.
+        assert!(!Uploading.can_move_to(RetryWait));
+        assert!(!NeedsAttention.can_move_to(RetryWait));
+        assert!(!Initiating.can_move_to(Scheduled));
+        assert!(!Uploading.can_move_to(Scheduled));
     }
 
     #[test]

@@ -23,10 +23,11 @@ pub struct Transition {
     pub require_lease_owner: Option<String>,
     /// Extra attributes set with the move (publish_id, lease, attempts, ...).
     pub set: Vec<(&'static str, AttributeValue)>,
-    /// The time index entry after the move: `(prefix, when)` files the post
-    /// under `{prefix}#{minute of when}` (due posts, retry times, lease
-    /// expiries); `None` takes it out of the index.
-    pub index_at: Option<(&'static str, OffsetDateTime)>,
+    /// The time index entry after the move: `Some(when)` files the post
+    /// under the due index at `when` (the time the dispatcher must look at
+    /// it again: a retry time, a lease expiry, an overdue status check);
+    /// `None` takes it out of the index.
+    pub index_at: Option<OffsetDateTime>,
 }
 
 impl Transition {
@@ -40,6 +41,24 @@ impl Transition {
             index_at: None,
         }
     }
+
+    /// Applies only while `owner` holds the post's lease.
+    pub fn under_lease(mut self, owner: &str) -> Self {
+        self.require_lease_owner = Some(owner.to_owned());
+        self
+    }
+
+    /// Sets one more attribute with the move.
+    pub fn with(mut self, name: &'static str, value: AttributeValue) -> Self {
+        self.set.push((name, value));
+        self
+    }
+
+    /// Files the post in the due index at `at`.
+    pub fn due_at(mut self, at: OffsetDateTime) -> Self {
+        self.index_at = Some(at);
+        self
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -52,6 +71,12 @@ pub enum TransitionError {
     Conflict { expected: PostStatus },
     #[error(transparent)]
     Store(#[from] StoreError),
+}
+
+/// The due-index keys of a post at `at`: its minute, its shard, its time.
+pub(crate) fn due_index(post: &str, at: OffsetDateTime) -> (String, String) {
+    let pk = schema::keys::due(&minute_bucket(at), schema::keys::due_shard(post));
+    (pk, schema::keys::due_sort(&rfc3339(at), post))
 }
 
 #[derive(Clone, Debug)]
@@ -85,8 +110,9 @@ impl PostStore {
         item.insert(schema::GSI_BY_OWNER_SK.into(), s(format!("{}#{}", post.scheduled_at, post.id)));
         let due = OffsetDateTime::parse(&post.scheduled_at, &Rfc3339)
             .map_err(|e| StoreError::Corrupt(format!("scheduled_at: {e}")))?;
-        item.insert(schema::GSI_BY_TIME_PK.into(), s(schema::keys::due_minute(&minute_bucket(due))));
-        item.insert(schema::GSI_BY_TIME_SK.into(), s(format!("{}#{}", post.scheduled_at, post.id)));
+        let (tpk, tsk) = due_index(&post.id, due);
+        item.insert(schema::GSI_BY_TIME_PK.into(), s(tpk));
+        item.insert(schema::GSI_BY_TIME_SK.into(), s(tsk));
         Ok(item)
     }
 
@@ -176,11 +202,12 @@ impl PostStore {
             values.insert(format!(":x{i}"), value);
         }
         let mut update = match t.index_at {
-            Some((prefix, at)) => {
+            Some(at) => {
+                let (tpk, tsk) = due_index(id, at);
                 sets.push("#tpk = :tpk".to_owned());
                 sets.push("#tsk = :tsk".to_owned());
-                values.insert(":tpk".into(), s(format!("{prefix}#{}", minute_bucket(at))));
-                values.insert(":tsk".into(), s(format!("{}#{id}", rfc3339(at))));
+                values.insert(":tpk".into(), s(tpk));
+                values.insert(":tsk".into(), s(tsk));
                 format!("SET {}", sets.join(", "))
             }
             None => format!("SET {} REMOVE #tpk, #tsk", sets.join(", ")),

@@ -261,8 +261,14 @@ fn code_items() -> Vec<((String, String), Vec<IndexKey>)> {
         // The post's index sort keys are built in `post::store`, not here.
         (
             keys::post(t, "{post}"),
-            vec![("owner", keys::posts_of(t), None), ("time", keys::due_minute("{m}"), None)],
+            vec![
+                ("owner", keys::posts_of(t), None),
+                ("time", keys::due("{minute}", 0), Some(keys::due_sort("{at}", "{post}"))),
+            ],
         ),
+        (keys::publish_ref("{publish_id}"), vec![]),
+        (keys::webhook_delivery("{hash}"), vec![]),
+        (keys::account_calls("{account}", "{kind}", "{window}"), vec![]),
         (keys::media(t, "{media}"), vec![]),
         (keys::idempotency(t, "{key}"), vec![]),
         (keys::oauth_state("{hash}"), vec![]),

@@ -1,0 +1,128 @@
+//! What the publishing pipeline reads and writes besides status moves: the
+//! due index the dispatcher walks, re-filing a post in it without a status
+//! change, and the `publish_id` → post reference webhooks and status checks
+//! resolve.
+
+use std::collections::HashMap;
+
+use aws_sdk_dynamodb::types::AttributeValue;
+use foundation::time_format::minute_bucket;
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+
+use super::store::due_index;
+use super::{Post, PostStatus, PostStore};
+use crate::dynamo::{condition_failed, get_item, s};
+use crate::error::StoreError;
+use crate::schema;
+
+/// Publish references live past any status check or webhook retry (72 h).
+const PUBLISH_REF_SECONDS: i64 = 30 * 24 * 3600;
+
+/// Where a TikTok `publish_id` belongs.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PublishRef {
+    pub publish_id: String,
+    pub tenant: String,
+    pub post_id: String,
+    pub account_id: String,
+}
+
+impl PostStore {
+    /// The posts filed in the due index under one minute and shard, oldest
+    /// first, at most `limit` (a bounded tick).
+    pub async fn due_in(
+        &self,
+        minute: OffsetDateTime,
+        shard: u32,
+        limit: i32,
+    ) -> Result<Vec<Post>, StoreError> {
+        let out = self
+            .client()
+            .query()
+            .table_name(self.table())
+            .index_name(schema::GSI_BY_TIME)
+            .key_condition_expression("#tpk = :tpk")
+            .expression_attribute_names("#tpk", schema::GSI_BY_TIME_PK)
+            .expression_attribute_values(":tpk", s(schema::keys::due(&minute_bucket(minute), shard)))
+            .limit(limit.clamp(1, 1_000))
+            .send()
+            .await
+            .map_err(|e| StoreError::from_sdk("dynamodb", e))?;
+        out.items()
+            .iter()
+            .map(|item| serde_dynamo::from_item(item.clone()).map_err(|e| StoreError::Corrupt(e.to_string())))
+            .collect()
+    }
+
+    /// Files a post in the due index at `at` without moving its status:
+    /// the dispatcher's reminder to look again (a queue message that may be
+    /// lost, a status check that may be overdue). Applies only while the
+    /// post is still `status` and unchanged since `updated_at`; `false` when
+    /// another writer moved it first.
+    pub async fn refile(
+        &self,
+        post: &Post,
+        status: PostStatus,
+        at: OffsetDateTime,
+    ) -> Result<bool, StoreError> {
+        let (pk, sk) = schema::keys::post(&post.tenant, &post.id);
+        let (tpk, tsk) = due_index(&post.id, at);
+        let result = self
+            .client()
+            .update_item()
+            .table_name(self.table())
+            .key(schema::PK, s(pk))
+            .key(schema::SK, s(sk))
+            .update_expression("SET #tpk = :tpk, #tsk = :tsk")
+            .condition_expression("#status = :status AND #updated = :updated")
+            .expression_attribute_names("#tpk", schema::GSI_BY_TIME_PK)
+            .expression_attribute_names("#tsk", schema::GSI_BY_TIME_SK)
+            .expression_attribute_names("#status", "status")
+            .expression_attribute_names("#updated", "updated_at")
+            .expression_attribute_values(":tpk", s(tpk))
+            .expression_attribute_values(":tsk", s(tsk))
+            .expression_attribute_values(":status", s(status.as_str()))
+            .expression_attribute_values(":updated", s(post.updated_at.clone()))
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(true),
+            Err(e) if condition_failed(&e) => Ok(false),
+            Err(e) => Err(StoreError::from_sdk("dynamodb", e)),
+        }
+    }
+
+    /// Records which post a `publish_id` belongs to. Written before the post
+    /// stores the id, so even a publisher that dies between the two leaves a
+    /// way for the webhook or an operator to find the post.
+    pub async fn record_publish_ref(&self, reference: &PublishRef) -> Result<(), StoreError> {
+        let mut item: HashMap<String, AttributeValue> =
+            serde_dynamo::to_item(reference).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        let (pk, sk) = schema::keys::publish_ref(&reference.publish_id);
+        item.insert(schema::PK.into(), s(pk));
+        item.insert(schema::SK.into(), s(sk));
+        let expires = OffsetDateTime::now_utc().unix_timestamp() + PUBLISH_REF_SECONDS;
+        item.insert(schema::TTL_ATTRIBUTE.into(), AttributeValue::N(expires.to_string()));
+        self.client()
+            .put_item()
+            .table_name(self.table())
+            .set_item(Some(item))
+            .send()
+            .await
+            .map_err(|e| StoreError::from_sdk("dynamodb", e))?;
+        Ok(())
+    }
+
+    /// The post a `publish_id` belongs to, if the reference exists.
+    pub async fn by_publish_id(
+        &self,
+        publish_id: &str,
+    ) -> Result<Option<(PublishRef, Option<Post>)>, StoreError> {
+        let reference: Option<PublishRef> =
+            get_item(self.client(), self.table(), schema::keys::publish_ref(publish_id)).await?;
+        let Some(reference) = reference else { return Ok(None) };
+        let post = self.get(&reference.tenant, &reference.post_id).await?;
+        Ok(Some((reference, post)))
+    }
+}
