@@ -1,13 +1,15 @@
 //! Posts: the state machine (`state`), the record (`model`), the only code
 //! that writes a post's status (`store`), intake rules (`intake`,
 //! `idempotency`), the publish queue's messages (`queue`) and the due index
-//! and publish references the pipeline reads (`pipeline`).
+//! and publish references the pipeline reads (`pipeline`), and TikTok's
+//! verdict on a publish applied to its post (`settle`).
 
 pub mod idempotency;
 pub mod intake;
 pub mod model;
 pub mod pipeline;
 pub mod queue;
+pub mod settle;
 pub mod state;
 pub mod store;
 

@@ -126,3 +126,31 @@ impl PostStore {
         Ok(Some((reference, post)))
     }
 }
+
+impl PostStore {
+    /// Adds TikTok's public post id to a published post (once).
+    pub async fn add_public_post_id(&self, post: &Post, post_id: &str) -> Result<bool, StoreError> {
+        let (pk, sk) = schema::keys::post(&post.tenant, &post.id);
+        let result = self
+            .client()
+            .update_item()
+            .table_name(self.table())
+            .key(schema::PK, s(pk))
+            .key(schema::SK, s(sk))
+            .update_expression("SET #ids = list_append(if_not_exists(#ids, :empty), :id)")
+            .condition_expression("#status = :published AND NOT contains(#ids, :raw)")
+            .expression_attribute_names("#ids", "post_ids")
+            .expression_attribute_names("#status", "status")
+            .expression_attribute_values(":empty", AttributeValue::L(vec![]))
+            .expression_attribute_values(":id", AttributeValue::L(vec![s(post_id)]))
+            .expression_attribute_values(":raw", s(post_id))
+            .expression_attribute_values(":published", s(PostStatus::Published.as_str()))
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(true),
+            Err(e) if condition_failed(&e) => Ok(false),
+            Err(e) => Err(StoreError::from_sdk("dynamodb", e)),
+        }
+    }
+}
