@@ -13,6 +13,7 @@ Usage: bootstrap.py TEMPLATE STACK_NAME ENDPOINT SECRET_JSON_FILE
 
 import json
 import re
+import os
 import sys
 
 import boto3
@@ -50,6 +51,14 @@ class Stack:
         self.parameters = {
             k: str(v.get("Default", "")) for k, v in template.get("Parameters", {}).items()
         }
+        # Like `sam deploy --parameter-overrides`: "Name=value Name2=value2".
+        # The local stack uses it for settings a test run needs short (e.g.
+        # the publish queue's visibility timeout); names must exist.
+        for pair in os.environ.get("STACK_PARAMETER_OVERRIDES", "").split():
+            name, _, value = pair.partition("=")
+            if name not in self.parameters:
+                raise SystemExit(f"STACK_PARAMETER_OVERRIDES: {name!r} is not a template parameter")
+            self.parameters[name] = value
         self.refs = {}  # logical id -> value of Ref
         self.attrs = {}  # (logical id, attribute) -> value of GetAtt
         kw = dict(endpoint_url=endpoint, region_name=REGION,

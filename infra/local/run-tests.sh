@@ -19,7 +19,12 @@ bash infra/local/stack.sh tools
 .local/venv/bin/python -m unittest discover -s infra/local -p 'test_*.py'
 
 trap 'bash infra/local/stack.sh down' EXIT
-bash infra/local/stack.sh up >/dev/null
+# The pipeline tests go through the real event sources: watch serves the
+# functions and the local runner drives the publish queue and the schedules.
+# A short visibility timeout lets a redelivered message come back within a
+# test (the deployed template keeps six publisher timeouts).
+export STACK_PARAMETER_OVERRIDES="${STACK_PARAMETER_OVERRIDES:-PublishQueueVisibilitySeconds=20 PublishMaxReceiveCount=3}"
+bash infra/local/stack.sh up --watch >/dev/null
 set -a
 # shellcheck disable=SC1091
 source .local/stack.env

@@ -171,6 +171,14 @@ up() {
   resources="$("$VENV/bin/python" "$ROOT/infra/local/bootstrap.py" "$ROOT/template.yaml" "$STACK_NAME" "$moto_url" "$secret_file")"
   rm -f "$secret_file"
   wait_http "$sandbox_url/_sandbox/health" sandbox 30
+  # TikTok pulls photos only from verified URL prefixes: locally, the media
+  # prefix of the local bucket (path-style presigned GETs on moto). Webhooks
+  # go to the webhooks function under watch.
+  local bucket
+  bucket="$(sed -n 's/^MEDIA_BUCKET=//p' <<< "$resources")"
+  curl -fsS -o /dev/null -X PATCH -H 'content-type: application/json' \
+    -d "{\"verified_url_prefixes\": [\"$moto_url/$bucket/media/\"], \"webhook_url\": \"http://$HOST:$WATCH_PORT/lambda-url/webhooks/webhooks/tiktok\"}" \
+    "$sandbox_url/_sandbox/settings"
 
   {
     echo "# Written by infra/local/stack.sh up; source it to talk to the local stack."
@@ -194,6 +202,7 @@ up() {
     # the browser back to the local callback, which returns to a local page.
     echo "OAUTH_REDIRECT_URI=http://$HOST:$WATCH_PORT/lambda-url/oauth/oauth/tiktok/callback"
     echo "OAUTH_RETURN_ALLOWLIST=http://localhost:3000/connected"
+    echo "STACK_PARAMETER_OVERRIDES=\"${STACK_PARAMETER_OVERRIDES:-}\""
     echo "$resources"
   } > "$ENV_FILE"
 

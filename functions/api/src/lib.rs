@@ -9,7 +9,9 @@ mod health;
 mod media;
 pub mod openapi;
 mod post_list;
+mod post_view;
 mod posts;
+pub mod resolve;
 
 use std::sync::Arc;
 
@@ -85,6 +87,7 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("GET", "/posts/{id}"),
     ("PATCH", "/posts/{id}"),
     ("DELETE", "/posts/{id}"),
+    ("POST", "/posts/{id}/resolve"),
     ("GET", "/accounts"),
     ("GET", "/accounts/{id}"),
     ("GET", "/accounts/{id}/creator-info"),
@@ -104,6 +107,7 @@ enum Route {
     GetPost(String),
     EditPost(String),
     CancelPost(String),
+    ResolvePost(String),
     ListAccounts,
     GetAccount(String),
     CreatorInfo(String),
@@ -118,6 +122,8 @@ fn recognise(method: &str, segments: &[&str]) -> Result<Route, ApiError> {
         ("GET", ["media", _, ..]) => Route::GetMedia(rest(1)),
         ("POST", ["posts"]) => Route::CreatePost,
         ("GET", ["posts"]) => Route::ListPosts,
+        ("POST", ["posts", id, "resolve"]) => Route::ResolvePost((*id).to_owned()),
+        (_, ["posts", _, "resolve"]) => return Err(ApiError::method_not_allowed()),
         ("GET", ["posts", _, ..]) => Route::GetPost(rest(1)),
         ("PATCH", ["posts", _, ..]) => Route::EditPost(rest(1)),
         ("DELETE", ["posts", _, ..]) => Route::CancelPost(rest(1)),
@@ -150,6 +156,7 @@ async fn route(request: &Request, deps: &Deps) -> ApiResult {
         Route::GetPost(id) => posts::get(deps, &tenant, &id).await,
         Route::EditPost(id) => posts::edit(deps, &tenant, &id, request).await,
         Route::CancelPost(id) => posts::cancel(deps, &tenant, &id).await,
+        Route::ResolvePost(id) => resolve::resolve(deps, &tenant, &id, request).await,
         Route::ListAccounts => accounts::list(deps, &tenant).await,
         Route::GetAccount(id) => accounts::get(deps, &tenant, &id).await,
         Route::CreatorInfo(id) => accounts::creator_info(deps, &tenant, &id).await,

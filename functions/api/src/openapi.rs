@@ -38,6 +38,7 @@ impl Modify for ApiKeyAuth {
         crate::posts::get,
         crate::posts::edit,
         crate::posts::cancel,
+        crate::resolve::resolve,
         crate::post_list::list,
         crate::accounts::list,
         crate::accounts::get,

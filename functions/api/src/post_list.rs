@@ -17,7 +17,7 @@ use shared::schema;
 use shared::tenant::TenantId;
 use time::{format_description::well_known::Rfc3339, OffsetDateTime};
 
-use crate::posts::PostView;
+use crate::post_view::PostView;
 use crate::Deps;
 
 #[derive(Serialize, utoipa::ToSchema)]

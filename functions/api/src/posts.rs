@@ -16,6 +16,7 @@ use shared::post::{
 use shared::tenant::TenantId;
 use time::OffsetDateTime;
 
+use crate::post_view::PostView;
 use crate::Deps;
 
 /// `POST /posts` body.
@@ -67,42 +68,6 @@ pub struct PostEdit {
     pub brand_organic_toggle: Option<bool>,
     pub is_aigc: Option<bool>,
     pub scheduled_at: Option<String>,
-}
-
-#[derive(Serialize, utoipa::ToSchema)]
-pub struct PostView {
-    pub id: String,
-    pub account_id: String,
-    #[schema(value_type = Object)]
-    pub settings: PostSettings,
-    pub scheduled_at: String,
-    #[schema(value_type = String, example = "SCHEDULED")]
-    pub status: PostStatus,
-    pub status_reason: Option<String>,
-    #[schema(value_type = Vec<Object>)]
-    pub history: Vec<HistoryEntry>,
-    pub publish_id: Option<String>,
-    pub post_ids: Vec<String>,
-    pub created_at: String,
-    pub updated_at: String,
-}
-
-impl From<Post> for PostView {
-    fn from(p: Post) -> Self {
-        Self {
-            id: p.id,
-            account_id: p.account_id,
-            settings: p.settings,
-            scheduled_at: p.scheduled_at,
-            status: p.status,
-            status_reason: p.status_reason,
-            history: p.history,
-            publish_id: p.publish_id,
-            post_ids: p.post_ids,
-            created_at: p.created_at,
-            updated_at: p.updated_at,
-        }
-    }
 }
 
 fn intake_error(e: IntakeError) -> ApiError {
@@ -240,7 +205,9 @@ pub async fn create(deps: &Deps, tenant: &TenantId, request: &Request) -> ApiRes
     Ok(json_response(StatusCode::CREATED, &PostView::from(post)))
 }
 
-async fn owned(deps: &Deps, tenant: &TenantId, raw_id: &str) -> Result<Post, ApiError> {
+/// The tenant's post named by a path id: a 400 for a malformed id, a 404
+/// for an unknown one or another tenant's.
+pub(crate) async fn owned(deps: &Deps, tenant: &TenantId, raw_id: &str) -> Result<Post, ApiError> {
     let id = PostId::parse(raw_id)?;
     deps.posts.get(tenant.as_str(), id.as_str()).await?.ok_or_else(|| ApiError::not_found("post"))
 }

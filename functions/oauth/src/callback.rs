@@ -7,7 +7,8 @@
 //! verifier must open (a missing or undecryptable one is refused, never
 //! replaced by the stored bytes); the code is exchanged, the profile read
 //! and the account stored in one transaction. Nothing is written before
-//! that transaction, so a failure leaves no account behind. Tokens from a
+//! that transaction, so a failure leaves no account behind. Connecting an
+//! account again resumes its held posts that are still ahead. Tokens from a
 //! failed attempt are dropped, not revoked: TikTok's revoke ends the user's
 //! whole grant to the app, which may belong to an existing connection.
 //!
@@ -19,7 +20,7 @@
 
 use lambda_http::{request::RequestContext, Request, RequestExt};
 use secrecy::ExposeSecret;
-use shared::account::{Account, ConnectError, Connection};
+use shared::account::{resume_held_posts, Account, ConnectError, Connection};
 use shared::error::StoreError;
 use shared::http_surface::{tenant_of, ApiError, ApiResult, AuthMode};
 use shared::vault::{SecretError, VaultError};
@@ -218,12 +219,26 @@ async fn connect(login: &PendingLogin, code: &str, deps: &Deps) -> Result<Accoun
         avatar_url: profile.avatar_url.as_deref().unwrap_or_default(),
         tokens: &tokens,
     };
-    deps.keeper.accounts.connect(connection, &secret.ring).await.map_err(|e| match e {
+    let account = deps.keeper.accounts.connect(connection, &secret.ring).await.map_err(|e| match e {
         ConnectError::OwnedByAnotherTenant => CallbackError::OwnedByAnotherTenant,
         // Sealing the new tokens failed: the key ring is broken, not the verifier.
         ConnectError::Vault(e) => CallbackError::Secret(SecretError::Invalid(e)),
         ConnectError::Store(e) => CallbackError::Store(e),
-    })
+    })?;
+    resume_posts(deps, &account).await;
+    Ok(account)
+}
+
+/// A reconnect resumes the posts that losing the account held (a new
+/// account has none). The account is connected whatever happens here, so a
+/// failure is logged, not shown: the posts stay `HELD`, visible, and the
+/// next connect resumes them.
+async fn resume_posts(deps: &Deps, account: &Account) {
+    match resume_held_posts(&deps.keeper.posts, account).await {
+        Ok(0) => {}
+        Ok(resumed) => tracing::info!(account = %account.id, resumed, "held posts resumed"),
+        Err(e) => tracing::error!(account = %account.id, error = %e, "held posts not resumed"),
+    }
 }
 
 /// TikTok's `error` value, kept only as a short `[a-z_]` code for logs.

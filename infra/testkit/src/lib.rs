@@ -1,9 +1,14 @@
 //! Test support for HTTP functions: requests are real API Gateway v2 events
-//! (the fixture `events/api-get-health.json` with method, path, query,
-//! headers and body replaced) parsed by `lambda_http` itself, and replies are
-//! read back as status, headers and JSON. `tiktok` runs a private sandbox app.
+//! (a fixture from `events/`, by default `api-get-health.json`, with method,
+//! path, query, credentials, headers and body replaced) parsed by
+//! `lambda_http` itself, and replies are read back as status, headers and
+//! JSON. `tiktok` runs a private sandbox app; `posts` and `accounts` write
+//! the records the pipeline's tests start from.
 
+pub mod accounts;
+pub mod isolated;
 pub mod media_files;
+pub mod posts;
 pub mod tiktok;
 
 use std::collections::HashMap;
@@ -21,6 +26,32 @@ pub struct Call<'a> {
     pub headers: Vec<(&'a str, &'a str)>,
     /// JWT claims as an API Gateway JWT authorizer would pass them.
     pub jwt_claims: Option<serde_json::Value>,
+    /// The event to start from (the text of an `events/` fixture); by
+    /// default `events/api-get-health.json`.
+    pub fixture: Option<&'a str>,
+}
+
+/// The default fixture: a plain API client's `GET /health`.
+const DEFAULT_FIXTURE: &str = include_str!("../../../events/api-get-health.json");
+
+/// The path parameters of `path` under a route template (`/accounts/{id}`),
+/// or `None` when the path is not on that route.
+fn path_parameters(template: &str, path: &str) -> Option<serde_json::Map<String, serde_json::Value>> {
+    let (names, values): (Vec<&str>, Vec<&str>) = (template.split('/').collect(), path.split('/').collect());
+    if names.len() != values.len() {
+        return None;
+    }
+    let mut params = serde_json::Map::new();
+    for (name, value) in names.into_iter().zip(values) {
+        match name.strip_prefix('{').and_then(|n| n.strip_suffix('}')) {
+            Some(name) => {
+                params.insert(name.to_owned(), value.into());
+            }
+            None if name == value => {}
+            None => return None,
+        }
+    }
+    Some(params)
 }
 
 impl<'a> Call<'a> {
@@ -54,25 +85,56 @@ impl<'a> Call<'a> {
         self
     }
 
+    /// Starts from another fixture (e.g. a browser's navigation instead of
+    /// an API client's call); its own credentials are dropped.
+    pub fn fixture(mut self, event: &'a str) -> Self {
+        self.fixture = Some(event);
+        self
+    }
+
     /// The API Gateway v2 event as `lambda_http` parses it.
     pub fn request(&self) -> Request {
         let mut e: serde_json::Value =
-            serde_json::from_str(include_str!("../../../events/api-get-health.json")).expect("fixture");
+            serde_json::from_str(self.fixture.unwrap_or(DEFAULT_FIXTURE)).expect("fixture");
         let (path, query) = self.path_and_query.split_once('?').unwrap_or((self.path_and_query, ""));
-        e["routeKey"] = format!("{} {path}", self.method).into();
+        // The fixture's route where the call is on it (with its path
+        // parameters), else the call's own method and path.
+        let fixture_route = e["routeKey"].as_str().and_then(|k| k.split_once(' '));
+        let params = fixture_route
+            .filter(|(method, _)| *method == self.method)
+            .and_then(|(_, template)| path_parameters(template, path));
+        let object = e.as_object_mut().expect("event object");
+        object.remove("pathParameters");
+        match params {
+            Some(params) if !params.is_empty() => {
+                object.insert("pathParameters".into(), params.into());
+            }
+            Some(_) => {}
+            None => {
+                let route = format!("{} {path}", self.method);
+                e["routeKey"] = route.clone().into();
+                e["requestContext"]["routeKey"] = route.into();
+            }
+        }
         e["rawPath"] = path.into();
         e["rawQueryString"] = query.into();
         e["requestContext"]["http"]["method"] = self.method.into();
         e["requestContext"]["http"]["path"] = path.into();
         e["requestContext"]["requestId"] = format!("req-{}", ulid::Ulid::new()).into();
+        e.as_object_mut().expect("event object").remove("queryStringParameters");
         if !query.is_empty() {
-            let params: serde_json::Map<String, serde_json::Value> = query
-                .split('&')
-                .filter_map(|kv| kv.split_once('='))
-                .map(|(k, v)| (k.to_owned(), serde_json::Value::from(v)))
-                .collect();
+            // Decoded, a repeated name's values joined by commas, as API Gateway passes them.
+            let mut params: serde_json::Map<String, serde_json::Value> = serde_json::Map::new();
+            for (k, v) in url::form_urlencoded::parse(query.as_bytes()) {
+                let joined = match params.get(k.as_ref()).and_then(|old| old.as_str()) {
+                    Some(old) => format!("{old},{v}"),
+                    None => v.into_owned(),
+                };
+                params.insert(k.into_owned(), joined.into());
+            }
             e["queryStringParameters"] = params.into();
         }
+        e["headers"].as_object_mut().expect("headers").remove("authorization");
         if let Some(key) = self.bearer {
             e["headers"]["authorization"] = format!("Bearer {key}").into();
         }
@@ -131,6 +193,14 @@ impl Reply {
     pub fn header(&self, name: &str) -> Option<&str> {
         self.headers.get(name).map(String::as_str)
     }
+}
+
+/// The process environment (the local stack's `stack.env`) with
+/// `overrides` on top: what a function's configuration reads in a test.
+pub fn env_with(overrides: &[(&str, &str)]) -> shared::config::EnvReader<impl Fn(&str) -> Option<String>> {
+    let overrides: HashMap<String, String> =
+        overrides.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect();
+    shared::config::EnvReader::new(move |k| overrides.get(k).cloned().or_else(|| std::env::var(k).ok()))
 }
 
 /// Reads `.local/stack.env` style `KEY=value` lines (for tools that need

@@ -69,6 +69,17 @@ impl SandboxApp {
         }
     }
 
+    /// The environment a function needs to use this app: its secret, and
+    /// the sandbox as TikTok's API and authorize page.
+    pub fn env(&self) -> Vec<(&str, &str)> {
+        let base = self.sandbox.base_url.as_str();
+        vec![
+            ("APP_SECRET_ID", &self.secret_id),
+            ("TIKTOK_API_BASE_URL", base),
+            ("TIKTOK_AUTH_BASE_URL", base),
+        ]
+    }
+
     pub fn credentials(&self) -> AppCredentials {
         self_credentials(&self.client_key, &self.client_secret)
     }

@@ -4,9 +4,12 @@
 //! Order matters, so a failure part-way leaves a state that a retry finishes:
 //! 1. revoke at TikTok (tenant only; the user who removed the app already
 //!    killed the grant) — a failure here changes nothing;
-//! 2. mark the account `DISCONNECTED`, which deletes the sealed tokens and
-//!    drops it from the refresh index in the same write;
-//! 3. hold its scheduled posts (idempotent; a repeat finds nothing to hold).
+//! 2. mark the account — `DISCONNECTED` when the tenant asked,
+//!    `REAUTH_REQUIRED` when the creator removed the app (the workspace still
+//!    wants the account; connecting it again resumes its posts) — which
+//!    deletes the sealed tokens and drops it from the refresh index in the
+//!    same write;
+//! 3. hold its pending posts (idempotent; a repeat finds nothing to hold).
 //!
 //! A token that cannot be decrypted is an error, never a reason to skip the
 //! revocation quietly: the tenant asked for the grant to die at TikTok.
@@ -24,7 +27,8 @@ pub enum DisconnectCause {
     /// The tenant asked: revoke at TikTok first.
     Tenant,
     /// TikTok reported that the user removed the app (`authorization.removed`):
-    /// the grant is already dead there, so nothing is revoked.
+    /// the grant is already dead there, so nothing is revoked, and the
+    /// account waits for a reconnect (`REAUTH_REQUIRED`).
     RemovedAtTikTok,
 }
 
@@ -93,7 +97,8 @@ impl From<TokenError> for DisconnectError {
 
 /// Disconnects `account` (see the module docs for the order of steps).
 /// Repeating it is harmless: an account already `DISCONNECTED` is not
-/// revoked again, and only posts still scheduled are held.
+/// revoked again nor moved to `REAUTH_REQUIRED`, and only posts still
+/// pending are held.
 pub async fn disconnect(
     keeper: &TokenKeeper,
     account: &Account,
@@ -104,8 +109,15 @@ pub async fn disconnect(
         DisconnectCause::RemovedAtTikTok => false,
     };
     let reason = cause.reason();
-    if account.status != AccountStatus::Disconnected {
-        keeper.accounts.set_status(&account.id, AccountStatus::Disconnected, reason).await?;
+    match cause {
+        DisconnectCause::Tenant if account.status != AccountStatus::Disconnected => {
+            keeper.accounts.set_status(&account.id, AccountStatus::Disconnected, reason).await?;
+        }
+        DisconnectCause::Tenant => {}
+        // Leaves an account the tenant disconnected as it is.
+        DisconnectCause::RemovedAtTikTok => {
+            keeper.accounts.mark_removed_at_tiktok(&account.id, reason).await?;
+        }
     }
     let held_posts =
         keeper.posts.hold_account_posts(&account.tenant, &account.id, "disconnect", reason).await?;

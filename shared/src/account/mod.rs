@@ -1,15 +1,18 @@
 //! Connected TikTok accounts: the record (profile, scopes, status, sealed
 //! tokens and their expiries), the store, and `tokens` — a valid access token
 //! for an account, refreshed under a per-account lease because refresh tokens
-//! rotate; `disconnect` — revoke, forget the tokens, hold the posts.
+//! rotate; `disconnect` — revoke, forget the tokens, hold the posts;
+//! `reconnect` — connected again, the held posts still ahead resume.
 
 pub mod disconnect;
+pub mod reconnect;
 pub mod store;
 pub mod tokens;
 
 use serde::{Deserialize, Serialize};
 
 pub use disconnect::{disconnect, DisconnectCause, DisconnectError, Disconnected};
+pub use reconnect::resume_held_posts;
 pub use store::{AccountStore, ConnectError, Connection};
 pub use tokens::{RefreshOutcome, TokenError, TokenKeeper};
 

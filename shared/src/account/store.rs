@@ -345,14 +345,38 @@ impl AccountStore {
     /// Sets the status with a reason; leaving `ACTIVE` drops the account from
     /// the expiry index, and `DISCONNECTED` deletes its sealed tokens.
     pub async fn set_status(&self, id: &str, status: AccountStatus, reason: &str) -> Result<(), StoreError> {
+        let forget_tokens = status == AccountStatus::Disconnected;
+        self.write_status(id, status, reason, forget_tokens, false).await.map(|_| ())
+    }
+
+    /// TikTok reports that the creator removed the app: `REAUTH_REQUIRED`
+    /// with the sealed tokens deleted in the same write (the grant is dead at
+    /// TikTok, so nothing is left to refresh or revoke). An account its
+    /// tenant disconnected stays `DISCONNECTED` — TikTok announces the
+    /// tenant's own revocation this way too — and `false` says so.
+    pub async fn mark_removed_at_tiktok(&self, id: &str, reason: &str) -> Result<bool, StoreError> {
+        self.write_status(id, AccountStatus::ReauthRequired, reason, true, true).await
+    }
+
+    /// One status write; `false` when `spare_disconnected` kept a
+    /// `DISCONNECTED` account as it was.
+    async fn write_status(
+        &self,
+        id: &str,
+        status: AccountStatus,
+        reason: &str,
+        forget_tokens: bool,
+        spare_disconnected: bool,
+    ) -> Result<bool, StoreError> {
         let (pk, sk) = schema::keys::account(id);
         let mut update = "SET #status = :status, status_reason = :reason, updated_at = :now \
                           REMOVE #tpk, #tsk, refresh_lease_owner, refresh_lease_until"
             .to_owned();
-        if status == AccountStatus::Disconnected {
+        if forget_tokens {
             update.push_str(", sealed_access_token, sealed_refresh_token");
         }
-        self.dynamodb
+        let mut write = self
+            .dynamodb
             .update_item()
             .table_name(&self.table)
             .key(schema::PK, s(pk))
@@ -365,16 +389,19 @@ impl AccountStore {
             .expression_attribute_names("#tsk", schema::GSI_BY_TIME_SK)
             .expression_attribute_values(":status", s(status.as_str()))
             .expression_attribute_values(":reason", s(reason))
-            .expression_attribute_values(":now", s(rfc3339(OffsetDateTime::now_utc())))
-            .send()
-            .await
-            .map_err(|e| {
-                if condition_failed(&e) {
-                    StoreError::NotFound
-                } else {
-                    StoreError::from_sdk("dynamodb", e)
-                }
-            })?;
-        Ok(())
+            .expression_attribute_values(":now", s(rfc3339(OffsetDateTime::now_utc())));
+        if spare_disconnected {
+            write = write
+                .condition_expression("attribute_exists(#pk) AND #status <> :disconnected")
+                .expression_attribute_values(":disconnected", s(AccountStatus::Disconnected.as_str()));
+        }
+        match write.send().await {
+            Ok(_) => Ok(true),
+            Err(e) if condition_failed(&e) => match self.get(id).await? {
+                Some(_) if spare_disconnected => Ok(false),
+                _ => Err(StoreError::NotFound),
+            },
+            Err(e) => Err(StoreError::from_sdk("dynamodb", e)),
+        }
     }
 }

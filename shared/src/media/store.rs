@@ -191,9 +191,57 @@ impl MediaStore {
         }
     }
 
-    /// Ranged reads of one object, for the probe.
+    /// Ranged reads of one object, for the probe and the chunk uploads.
     pub fn ranges<'a>(&'a self, key: &'a str) -> ObjectRanges<'a> {
         ObjectRanges { s3: &self.s3, bucket: &self.bucket, key }
+    }
+
+    /// A presigned GET of a stored media item, for TikTok's PULL_FROM_URL.
+    /// The key comes from the stored item (server-generated), never from a
+    /// message or a client. The URL stops working when the credentials that
+    /// signed it expire, whatever `expires` says: on Lambda those are the
+    /// role's session credentials, so callers check the time they need.
+    pub async fn presign_download(&self, item: &MediaItem, expires: Duration) -> Result<String, StoreError> {
+        let config = PresigningConfig::expires_in(expires)
+            .map_err(|e| StoreError::Refused { service: "s3", message: e.to_string() })?;
+        let presigned = self
+            .s3
+            .get_object()
+            .bucket(&self.bucket)
+            .key(&item.key)
+            .presigned(config)
+            .await
+            .map_err(|e| StoreError::from_sdk("s3", e))?;
+        Ok(presigned.uri().to_owned())
+    }
+}
+
+impl ObjectRanges<'_> {
+    /// Exactly `len` bytes from `start`, as one buffer (no copy): one chunk
+    /// of an upload, the most the publisher holds in memory.
+    pub async fn read_exact(&self, start: u64, len: u64) -> Result<bytes::Bytes, StoreError> {
+        let out = self
+            .s3
+            .get_object()
+            .bucket(self.bucket)
+            .key(self.key)
+            .range(format!("bytes={start}-{}", start + len.max(1) - 1))
+            .send()
+            .await
+            .map_err(|e| StoreError::from_sdk("s3", e))?;
+        let bytes = out
+            .body
+            .collect()
+            .await
+            .map_err(|e| StoreError::Unavailable { service: "s3", message: e.to_string() })?
+            .into_bytes();
+        if bytes.len() as u64 != len {
+            return Err(StoreError::Corrupt(format!(
+                "the object answered {} bytes for a {len}-byte range: it changed or is shorter than recorded",
+                bytes.len()
+            )));
+        }
+        Ok(bytes)
     }
 }
 

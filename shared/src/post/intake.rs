@@ -24,6 +24,14 @@ pub enum IntakeError {
     Refused(String),
 }
 
+impl std::fmt::Display for IntakeError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            IntakeError::Invalid(m) | IntakeError::Refused(m) => f.write_str(m),
+        }
+    }
+}
+
 fn invalid<T>(msg: impl Into<String>) -> Result<T, IntakeError> {
     Err(IntakeError::Invalid(msg.into()))
 }

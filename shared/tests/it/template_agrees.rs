@@ -43,7 +43,13 @@ impl Template {
                 .replace("${AWS::AccountId}", "123456789012"),
             Value::Tagged(t) if t.tag == "!Ref" => {
                 let name = t.value.as_str().expect("ref name");
-                self.text(&self.doc["Parameters"][name]["Default"])
+                // The local stack applies the same overrides as `sam deploy
+                // --parameter-overrides` (infra/local/bootstrap.py).
+                let overrides = std::env::var("STACK_PARAMETER_OVERRIDES").unwrap_or_default();
+                let overridden = overrides.split_whitespace().find_map(|pair| {
+                    pair.split_once('=').filter(|(k, _)| *k == name).map(|(_, v)| v.to_owned())
+                });
+                overridden.unwrap_or_else(|| self.text(&self.doc["Parameters"][name]["Default"]))
             }
             other => panic!("unexpected template value {other:?}"),
         }

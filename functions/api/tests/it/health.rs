@@ -6,14 +6,13 @@ use crate::common;
 use std::process::Command;
 
 use api::{handle, Deps};
-use common::Api;
 use lambda_http::{http::StatusCode, request::from_str, Body, Response};
 use shared::http_surface::SECURITY_HEADERS;
 
 async fn deps(table: Option<&str>) -> Deps {
     match table {
-        Some(table) => Api::start(&[("TABLE_NAME", table)]).await.deps,
-        None => Api::start(&[]).await.deps,
+        Some(table) => common::deps(&[("TABLE_NAME", table)]).await,
+        None => common::deps(&[]).await,
     }
 }
 

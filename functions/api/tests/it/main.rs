@@ -5,4 +5,5 @@ mod common;
 mod health;
 mod media;
 mod posts;
+mod resolve;
 mod surface;

@@ -3,11 +3,11 @@
 
 use crate::common;
 
-use common::{media_files, upload, Api};
+use common::{media_files, upload, World};
 use serde_json::json;
 
-async fn slot(api: &Api, key: &str, kind: &str, content_type: &str, size: usize) -> serde_json::Value {
-    let reply = api
+async fn slot(w: &World, key: &str, kind: &str, content_type: &str, size: usize) -> serde_json::Value {
+    let reply = w
         .call(
             "POST",
             "/media",
@@ -22,27 +22,27 @@ async fn slot(api: &Api, key: &str, kind: &str, content_type: &str, size: usize)
 
 /// Declares, uploads and checks a file; returns the GET /media/{id} body.
 async fn upload_and_check(
-    api: &Api,
+    w: &World,
     key: &str,
     kind: &str,
     content_type: &str,
     bytes: Vec<u8>,
 ) -> serde_json::Value {
-    let created = slot(api, key, kind, content_type, bytes.len()).await;
+    let created = slot(w, key, kind, content_type, bytes.len()).await;
     assert_eq!(created["status"], "PENDING_UPLOAD");
     assert_eq!(upload(&created["upload"], bytes).await, 200);
     let id = created["media_id"].as_str().expect("id");
-    let reply = api.call("GET", &format!("/media/{id}"), Some(key), None, &[]).await;
+    let reply = w.call("GET", &format!("/media/{id}"), Some(key), None, &[]).await;
     assert_eq!(reply.status, 200, "{}", reply.body);
     reply.body
 }
 
 #[tokio::test]
 async fn presigned_upload_then_get_marks_a_valid_video_ready_with_its_facts() {
-    let api = Api::start(&[]).await;
-    let tenant = api.tenant().await;
+    let w = World::start().await;
+    let tenant = &w.tenant;
     let video = media_files::mp4(1080, 1920, 30, 300, true);
-    let checked = upload_and_check(&api, &tenant.key, "video", "video/mp4", video.clone()).await;
+    let checked = upload_and_check(&w, &tenant.key, "video", "video/mp4", video.clone()).await;
     assert_eq!(checked["status"], "READY", "{checked}");
     assert_eq!(checked["size_bytes"], video.len());
     assert_eq!(checked["facts"]["width"], 1080);
@@ -53,8 +53,8 @@ async fn presigned_upload_then_get_marks_a_valid_video_ready_with_its_facts() {
 
 #[tokio::test]
 async fn generated_media_land_in_the_right_state_with_the_right_reason() {
-    let api = Api::start(&[]).await;
-    let tenant = api.tenant().await;
+    let w = World::start().await;
+    let tenant = &w.tenant;
     let mut truncated = media_files::mp4(1280, 720, 30, 90, false);
     truncated.truncate(truncated.len() - 200);
     let cases: Vec<(&str, &str, Vec<u8>, &str, &str)> = vec![
@@ -75,7 +75,7 @@ async fn generated_media_land_in_the_right_state_with_the_right_reason() {
         ),
     ];
     for (kind, content_type, bytes, status, reason) in cases {
-        let checked = upload_and_check(&api, &tenant.key, kind, content_type, bytes).await;
+        let checked = upload_and_check(&w, &tenant.key, kind, content_type, bytes).await;
         assert_eq!(checked["status"], status, "{content_type} {reason}: {checked}");
         if !reason.is_empty() {
             let got = checked["reason"].as_str().unwrap_or_default();
@@ -86,20 +86,20 @@ async fn generated_media_land_in_the_right_state_with_the_right_reason() {
 
 #[tokio::test]
 async fn media_not_uploaded_yet_stays_pending() {
-    let api = Api::start(&[]).await;
-    let tenant = api.tenant().await;
-    let created = slot(&api, &tenant.key, "photo", "image/jpeg", 1000).await;
+    let w = World::start().await;
+    let tenant = &w.tenant;
+    let created = slot(&w, &tenant.key, "photo", "image/jpeg", 1000).await;
     let id = created["media_id"].as_str().expect("id");
-    let reply = api.call("GET", &format!("/media/{id}"), Some(&tenant.key), None, &[]).await;
+    let reply = w.call("GET", &format!("/media/{id}"), Some(&tenant.key), None, &[]).await;
     assert_eq!(reply.status, 200);
     assert_eq!(reply.body["status"], "PENDING_UPLOAD");
 }
 
 #[tokio::test]
 async fn upload_slots_bind_a_server_generated_key_type_and_length() {
-    let api = Api::start(&[]).await;
-    let tenant = api.tenant().await;
-    let created = slot(&api, &tenant.key, "video", "video/mp4", 12345).await;
+    let w = World::start().await;
+    let tenant = &w.tenant;
+    let created = slot(&w, &tenant.key, "video", "video/mp4", 12345).await;
     let url = created["upload"]["url"].as_str().expect("url");
     let id = created["media_id"].as_str().expect("id");
     assert!(url.contains(&format!("/media/{}/{id}.mp4", tenant.id)), "{url}");
@@ -112,8 +112,8 @@ async fn upload_slots_bind_a_server_generated_key_type_and_length() {
 
 #[tokio::test]
 async fn every_media_validation_rule_answers_400_with_its_reason() {
-    let api = Api::start(&[]).await;
-    let tenant = api.tenant().await;
+    let w = World::start().await;
+    let tenant = &w.tenant;
     let cases = [
         (
             json!({"kind": "video", "content_type": "video/avi", "size_bytes": 10}),
@@ -141,7 +141,7 @@ async fn every_media_validation_rule_answers_400_with_its_reason() {
         (json!({"content_type": "image/jpeg", "size_bytes": 10}), "missing field"),
     ];
     for (body, expected) in cases {
-        let reply = api.call("POST", "/media", Some(&tenant.key), Some(body.clone()), &[]).await;
+        let reply = w.call("POST", "/media", Some(&tenant.key), Some(body.clone()), &[]).await;
         assert_eq!(reply.status, 400, "{body}: {}", reply.body);
         assert_eq!(reply.error_code(), "bad_request");
         assert!(reply.message().contains(expected), "{body}: {:?} lacks {expected:?}", reply.message());
@@ -150,8 +150,8 @@ async fn every_media_validation_rule_answers_400_with_its_reason() {
 
 #[tokio::test]
 async fn the_traversal_corpus_is_a_400_wherever_a_media_id_is_accepted() {
-    let api = Api::start(&[]).await;
-    let tenant = api.tenant().await;
+    let w = World::start().await;
+    let tenant = &w.tenant;
     let corpus = [
         "..",
         "..%2f",
@@ -169,7 +169,7 @@ async fn the_traversal_corpus_is_a_400_wherever_a_media_id_is_accepted() {
     ];
     let long = "A".repeat(5000);
     for raw in corpus.iter().copied().chain([long.as_str()]) {
-        let reply = api.call("GET", &format!("/media/{raw}"), Some(&tenant.key), None, &[]).await;
+        let reply = w.call("GET", &format!("/media/{raw}"), Some(&tenant.key), None, &[]).await;
         assert_eq!(reply.status, 400, "{raw:?}: {}", reply.body);
         assert_eq!(reply.error_code(), "bad_request");
     }
@@ -177,12 +177,12 @@ async fn the_traversal_corpus_is_a_400_wherever_a_media_id_is_accepted() {
 
 #[tokio::test]
 async fn another_tenants_media_is_a_404() {
-    let api = Api::start(&[]).await;
-    let owner = api.tenant().await;
-    let other = api.tenant().await;
-    let created = slot(&api, &owner.key, "photo", "image/jpeg", 100).await;
+    let w = World::start().await;
+    let owner = &w.tenant;
+    let other = w.new_tenant().await;
+    let created = slot(&w, &owner.key, "photo", "image/jpeg", 100).await;
     let id = created["media_id"].as_str().expect("id");
-    let reply = api.call("GET", &format!("/media/{id}"), Some(&other.key), None, &[]).await;
+    let reply = w.call("GET", &format!("/media/{id}"), Some(&other.key), None, &[]).await;
     assert_eq!(reply.status, 404);
     assert_eq!(reply.error_code(), "not_found");
 }

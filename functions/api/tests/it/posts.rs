@@ -4,20 +4,8 @@
 
 use crate::common;
 
-use common::{in_minutes, media_files, World};
+use common::{in_minutes, media_files, video_post, World};
 use serde_json::{json, Value};
-
-fn video_post(account: &str, media: &str) -> Value {
-    json!({
-        "account_id": account,
-        "kind": "video",
-        "media_ids": [media],
-        "caption": "launch day #rust",
-        "privacy_level": "PUBLIC_TO_EVERYONE",
-        "post_mode": "DIRECT_POST",
-        "scheduled_at": in_minutes(30),
-    })
-}
 
 #[tokio::test]
 async fn a_valid_post_is_scheduled_with_its_history_and_listed() {
@@ -25,16 +13,15 @@ async fn a_valid_post_is_scheduled_with_its_history_and_listed() {
     let account = w.connect(&w.tenant, "travel_tom").await;
     let media = w.ready_video(&w.tenant, 10).await;
     let created =
-        w.api.call("POST", "/posts", Some(&w.tenant.key), Some(video_post(&account, &media)), &[]).await;
+        w.call("POST", "/posts", Some(&w.tenant.key), Some(video_post(&account, &media)), &[]).await;
     assert_eq!(created.status, 201, "{}", created.text);
     assert_eq!(created.body["status"], "SCHEDULED");
     let id = created.body["id"].as_str().expect("id");
-    let got = w.api.call("GET", &format!("/posts/{id}"), Some(&w.tenant.key), None, &[]).await;
+    let got = w.call("GET", &format!("/posts/{id}"), Some(&w.tenant.key), None, &[]).await;
     assert_eq!(got.status, 200);
     assert_eq!(got.body["history"][0]["to"], "SCHEDULED");
     assert_eq!(got.body["history"][0]["reason"], "created");
     let listed = w
-        .api
         .call("GET", &format!("/posts?account_id={account}&status=SCHEDULED"), Some(&w.tenant.key), None, &[])
         .await;
     assert_eq!(listed.status, 200, "{}", listed.text);
@@ -51,7 +38,6 @@ async fn every_post_rule_answers_with_its_exact_error() {
     let photo = w.media(&w.tenant, "photo", "image/jpeg", media_files::jpeg(1080, 1350)).await;
     let pending = {
         let r = w
-            .api
             .call(
                 "POST",
                 "/media",
@@ -125,11 +111,11 @@ async fn every_post_rule_answers_with_its_exact_error() {
         (with(json!({"post_mode": "LATER"})), 400, "unknown variant `LATER`"),
     ];
     for (body, status, expected) in cases {
-        let reply = w.api.call("POST", "/posts", Some(&w.tenant.key), Some(body.clone()), &[]).await;
+        let reply = w.call("POST", "/posts", Some(&w.tenant.key), Some(body.clone()), &[]).await;
         assert_eq!(reply.status, status, "{expected}: {}", reply.text);
         assert!(reply.message().contains(expected), "expected {expected:?} in {:?}", reply.message());
     }
-    let listed = w.api.call("GET", "/posts", Some(&w.tenant.key), None, &[]).await;
+    let listed = w.call("GET", "/posts", Some(&w.tenant.key), None, &[]).await;
     assert_eq!(listed.body["posts"], json!([]), "nothing was half-written");
 }
 
@@ -140,34 +126,29 @@ async fn idempotency_key_replays_the_first_post_and_refuses_another_body() {
     let media = w.ready_video(&w.tenant, 10).await;
     let body = video_post(&account, &media);
     let key = [("Idempotency-Key", "order-42")];
-    let first = w.api.call("POST", "/posts", Some(&w.tenant.key), Some(body.clone()), &key).await;
+    let first = w.call("POST", "/posts", Some(&w.tenant.key), Some(body.clone()), &key).await;
     assert_eq!(first.status, 201, "{}", first.text);
-    let again = w.api.call("POST", "/posts", Some(&w.tenant.key), Some(body.clone()), &key).await;
+    let again = w.call("POST", "/posts", Some(&w.tenant.key), Some(body.clone()), &key).await;
     assert_eq!(again.status, 200);
     assert_eq!(again.body["id"], first.body["id"], "the same post, not a second");
     let mut changed = body.clone();
     changed["caption"] = "another caption".into();
-    let conflict = w.api.call("POST", "/posts", Some(&w.tenant.key), Some(changed), &key).await;
+    let conflict = w.call("POST", "/posts", Some(&w.tenant.key), Some(changed), &key).await;
     assert_eq!(conflict.status, 422);
     assert_eq!(conflict.message(), "this Idempotency-Key was used with a different request body");
-    let listed = w.api.call("GET", "/posts", Some(&w.tenant.key), None, &[]).await;
+    let listed = w.call("GET", "/posts", Some(&w.tenant.key), None, &[]).await;
     assert_eq!(listed.body["posts"].as_array().expect("posts").len(), 1);
     let bad_key =
-        w.api.call("POST", "/posts", Some(&w.tenant.key), Some(body), &[("Idempotency-Key", "a b")]).await;
+        w.call("POST", "/posts", Some(&w.tenant.key), Some(body), &[("Idempotency-Key", "a b")]).await;
     assert_eq!(bad_key.status, 400);
 }
 
 #[tokio::test]
 async fn scheduled_posts_can_be_edited_and_cancelled_once() {
     let w = World::start().await;
-    let account = w.connect(&w.tenant, "travel_tom").await;
-    let media = w.ready_video(&w.tenant, 10).await;
-    let created =
-        w.api.call("POST", "/posts", Some(&w.tenant.key), Some(video_post(&account, &media)), &[]).await;
-    let id = created.body["id"].as_str().expect("id").to_owned();
+    let id = w.created_post().await;
     let later = in_minutes(120);
     let edited = w
-        .api
         .call(
             "PATCH",
             &format!("/posts/{id}"),
@@ -179,7 +160,6 @@ async fn scheduled_posts_can_be_edited_and_cancelled_once() {
     assert_eq!(edited.status, 200, "{}", edited.text);
     assert_eq!(edited.body["settings"]["caption"], "new words");
     let bad_edit = w
-        .api
         .call(
             "PATCH",
             &format!("/posts/{id}"),
@@ -189,13 +169,12 @@ async fn scheduled_posts_can_be_edited_and_cancelled_once() {
         )
         .await;
     assert_eq!(bad_edit.status, 400);
-    let cancelled = w.api.call("DELETE", &format!("/posts/{id}"), Some(&w.tenant.key), None, &[]).await;
+    let cancelled = w.call("DELETE", &format!("/posts/{id}"), Some(&w.tenant.key), None, &[]).await;
     assert_eq!(cancelled.status, 200, "{}", cancelled.text);
     assert_eq!(cancelled.body["status"], "CANCELLED");
-    let twice = w.api.call("DELETE", &format!("/posts/{id}"), Some(&w.tenant.key), None, &[]).await;
+    let twice = w.call("DELETE", &format!("/posts/{id}"), Some(&w.tenant.key), None, &[]).await;
     assert_eq!(twice.status, 409);
     let edit_cancelled = w
-        .api
         .call("PATCH", &format!("/posts/{id}"), Some(&w.tenant.key), Some(json!({"caption": "y"})), &[])
         .await;
     assert_eq!(edit_cancelled.status, 409);
@@ -206,19 +185,19 @@ async fn scheduled_posts_can_be_edited_and_cancelled_once() {
 async fn accounts_and_creator_info_are_served_to_their_tenant_only() {
     let w = World::start().await;
     let account = w.connect(&w.tenant, "private_pat").await;
-    let other = w.api.tenant().await;
-    let list = w.api.call("GET", "/accounts", Some(&w.tenant.key), None, &[]).await;
+    let other = w.new_tenant().await;
+    let list = w.call("GET", "/accounts", Some(&w.tenant.key), None, &[]).await;
     assert_eq!(list.body["accounts"][0]["id"], account.as_str());
     let info =
-        w.api.call("GET", &format!("/accounts/{account}/creator-info"), Some(&w.tenant.key), None, &[]).await;
+        w.call("GET", &format!("/accounts/{account}/creator-info"), Some(&w.tenant.key), None, &[]).await;
     assert_eq!(info.status, 200, "{}", info.text);
     assert_eq!(info.body["privacy_level_options"], json!(["SELF_ONLY", "FOLLOWER_OF_CREATOR"]));
     assert_eq!(info.body["max_video_post_duration_sec"], 60);
     for path in [format!("/accounts/{account}"), format!("/accounts/{account}/creator-info")] {
-        let reply = w.api.call("GET", &path, Some(&other.key), None, &[]).await;
+        let reply = w.call("GET", &path, Some(&other.key), None, &[]).await;
         assert_eq!(reply.status, 404, "{path}");
     }
-    assert_eq!(w.api.call("GET", "/accounts", Some(&other.key), None, &[]).await.body["accounts"], json!([]));
+    assert_eq!(w.call("GET", "/accounts", Some(&other.key), None, &[]).await.body["accounts"], json!([]));
 }
 
 #[tokio::test]
@@ -227,23 +206,22 @@ async fn another_tenants_post_is_a_404_on_every_route() {
     let account = w.connect(&w.tenant, "travel_tom").await;
     let media = w.ready_video(&w.tenant, 10).await;
     let created =
-        w.api.call("POST", "/posts", Some(&w.tenant.key), Some(video_post(&account, &media)), &[]).await;
+        w.call("POST", "/posts", Some(&w.tenant.key), Some(video_post(&account, &media)), &[]).await;
     let id = created.body["id"].as_str().expect("id");
-    let other = w.api.tenant().await;
+    let other = w.new_tenant().await;
     for (method, body) in [("GET", None), ("PATCH", Some(json!({"caption": "mine now"}))), ("DELETE", None)] {
-        let reply = w.api.call(method, &format!("/posts/{id}"), Some(&other.key), body, &[]).await;
+        let reply = w.call(method, &format!("/posts/{id}"), Some(&other.key), body, &[]).await;
         assert_eq!(reply.status, 404, "{method}");
     }
-    let steal = w.api.call("POST", "/posts", Some(&other.key), Some(video_post(&account, &media)), &[]).await;
+    let steal = w.call("POST", "/posts", Some(&other.key), Some(video_post(&account, &media)), &[]).await;
     assert_eq!(steal.status, 422, "another tenant's media: {}", steal.text);
     assert!(steal.message().contains("does not exist"));
     let own_media = w.ready_video(&other, 10).await;
-    let steal =
-        w.api.call("POST", "/posts", Some(&other.key), Some(video_post(&account, &own_media)), &[]).await;
+    let steal = w.call("POST", "/posts", Some(&other.key), Some(video_post(&account, &own_media)), &[]).await;
     assert_eq!(steal.status, 404, "another tenant's account: {}", steal.text);
     assert_eq!(steal.message(), "no such account");
-    assert_eq!(w.api.call("GET", "/posts", Some(&other.key), None, &[]).await.body["posts"], json!([]));
-    let still = w.api.call("GET", &format!("/posts/{id}"), Some(&w.tenant.key), None, &[]).await;
+    assert_eq!(w.call("GET", "/posts", Some(&other.key), None, &[]).await.body["posts"], json!([]));
+    let still = w.call("GET", &format!("/posts/{id}"), Some(&w.tenant.key), None, &[]).await;
     assert_eq!(still.body["status"], "SCHEDULED");
 }
 
@@ -259,15 +237,14 @@ async fn the_traversal_corpus_is_a_400_on_every_id() {
             ("GET", format!("/accounts/{raw}")),
             ("GET", format!("/media/{raw}")),
         ] {
-            let reply = w.api.call(method, &path, Some(&w.tenant.key), None, &[]).await;
+            let reply = w.call(method, &path, Some(&w.tenant.key), None, &[]).await;
             assert_eq!(reply.status, 400, "{method} {path}: {}", reply.text);
         }
         let body = json!({"account_id": "01ARZ3NDEKTSV4RRFFQ69G5FAV", "kind": "video", "media_ids": [raw],
             "privacy_level": "SELF_ONLY", "post_mode": "DIRECT_POST", "scheduled_at": in_minutes(30)});
-        let reply = w.api.call("POST", "/posts", Some(&w.tenant.key), Some(body), &[]).await;
+        let reply = w.call("POST", "/posts", Some(&w.tenant.key), Some(body), &[]).await;
         assert_eq!(reply.status, 400, "media id {raw:?} in a body: {}", reply.text);
     }
-    let cursor =
-        w.api.call("GET", "/posts?cursor=eyJwayI6IlRFTkFOVCN4In0", Some(&w.tenant.key), None, &[]).await;
+    let cursor = w.call("GET", "/posts?cursor=eyJwayI6IlRFTkFOVCN4In0", Some(&w.tenant.key), None, &[]).await;
     assert_eq!(cursor.status, 400, "a forged cursor");
 }

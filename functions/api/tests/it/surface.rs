@@ -26,7 +26,7 @@ async fn every_route_and_error_carries_the_security_headers_and_cors_only_for_al
             if matches!(method, "POST" | "PATCH") {
                 call = call.json(serde_json::json!({}));
             }
-            let reply = w.api.send(call).await;
+            let reply = w.send(call).await;
             for (name, value) in SECURITY_HEADERS {
                 assert_eq!(reply.header(name), Some(value), "{method} {path}: {name}");
             }
@@ -51,11 +51,11 @@ async fn every_route_and_error_carries_the_security_headers_and_cors_only_for_al
 #[tokio::test]
 async fn preflight_answers_allowed_origins_only() {
     let w = World::start().await;
-    let ok = w.api.send(Call::new("OPTIONS", "/posts").header("origin", "https://app.example")).await;
+    let ok = w.send(Call::new("OPTIONS", "/posts").header("origin", "https://app.example")).await;
     assert_eq!(ok.status, 204);
     assert_eq!(ok.header("access-control-allow-origin"), Some("https://app.example"));
     assert!(ok.header("access-control-allow-methods").is_some_and(|m| m.contains("PATCH")));
-    let evil = w.api.send(Call::new("OPTIONS", "/posts").header("origin", "https://evil.example")).await;
+    let evil = w.send(Call::new("OPTIONS", "/posts").header("origin", "https://evil.example")).await;
     assert_eq!(evil.header("access-control-allow-origin"), None);
     assert_eq!(evil.header("access-control-allow-methods"), None);
     assert_eq!(evil.header("x-frame-options"), Some("DENY"));
@@ -65,14 +65,13 @@ async fn preflight_answers_allowed_origins_only() {
 async fn missing_malformed_wrong_and_revoked_keys_are_401_alike() {
     let w = World::start().await;
     let issued = w
-        .api
         .deps
         .tenants
         .issue_key(&shared::tenant::TenantId::parse(&w.tenant.id).expect("id"))
         .await
         .expect("key");
     let revoked_key = secrecy::ExposeSecret::expose_secret(&issued.key).to_owned();
-    assert!(w.api.deps.tenants.revoke_key(&issued.prefix).await.expect("revoke"));
+    assert!(w.deps.tenants.revoke_key(&issued.prefix).await.expect("revoke"));
     // The right prefix with a wrong secret.
     let (prefix_part, _) = w.tenant.key.rsplit_once('_').expect("key shape");
     let wrong = format!("{prefix_part}_{}", "A".repeat(43));
@@ -88,22 +87,21 @@ async fn missing_malformed_wrong_and_revoked_keys_are_401_alike() {
         if let Some(h) = &header {
             call = call.header("authorization", h);
         }
-        let reply = w.api.send(call).await;
+        let reply = w.send(call).await;
         assert_eq!(reply.status, 401, "{header:?}");
         assert_eq!(reply.error_code(), "unauthorized");
         assert_eq!(reply.message(), message);
     }
-    let ok = w.api.call("GET", "/posts", Some(&w.tenant.key), None, &[]).await;
+    let ok = w.call("GET", "/posts", Some(&w.tenant.key), None, &[]).await;
     assert_eq!(ok.status, 200);
 }
 
 #[tokio::test]
 async fn jwt_mode_takes_the_tenant_from_verified_claims() {
-    let w = World::start().await;
-    let jwt = common::Api::start(&[("AUTH_MODE", "jwt"), ("JWT_TENANT_CLAIM", "custom:tenant")]).await;
-    let with_claims = Call::new("GET", "/posts").claims(serde_json::json!({"custom:tenant": w.tenant.id}));
+    let jwt = World::with(&[("AUTH_MODE", "jwt"), ("JWT_TENANT_CLAIM", "custom:tenant")]).await;
+    let with_claims = Call::new("GET", "/posts").claims(serde_json::json!({"custom:tenant": jwt.tenant.id}));
     assert_eq!(jwt.send(with_claims).await.status, 200);
-    let without = jwt.send(Call::new("GET", "/posts").bearer(&w.tenant.key)).await;
+    let without = jwt.send(Call::new("GET", "/posts").bearer(&jwt.tenant.key)).await;
     assert_eq!(without.status, 401, "an API key is not accepted in JWT mode");
     let hostile = Call::new("GET", "/posts").claims(serde_json::json!({"custom:tenant": "a#b"}));
     assert_eq!(jwt.send(hostile).await.status, 401);
@@ -113,11 +111,10 @@ async fn jwt_mode_takes_the_tenant_from_verified_claims() {
 async fn bodies_over_the_cap_and_non_json_bodies_are_refused() {
     let w = World::start().await;
     let big = serde_json::json!({"caption": "x".repeat(70_000)});
-    let reply = w.api.call("POST", "/posts", Some(&w.tenant.key), Some(big), &[]).await;
+    let reply = w.call("POST", "/posts", Some(&w.tenant.key), Some(big), &[]).await;
     assert_eq!(reply.status, 413);
     assert_eq!(reply.error_code(), "payload_too_large");
     let form = w
-        .api
         .send(
             Call::new("POST", "/media").bearer(&w.tenant.key).raw("application/x-www-form-urlencoded", "a=b"),
         )
@@ -128,7 +125,7 @@ async fn bodies_over_the_cap_and_non_json_bodies_are_refused() {
 #[tokio::test]
 async fn openapi_lists_exactly_the_served_routes() {
     let w = World::start().await;
-    let reply = w.api.call("GET", "/openapi.json", None, None, &[]).await;
+    let reply = w.call("GET", "/openapi.json", None, None, &[]).await;
     assert_eq!(reply.status, 200);
     let mut documented: Vec<(String, String)> = reply.body["paths"]
         .as_object()
@@ -145,7 +142,7 @@ async fn openapi_lists_exactly_the_served_routes() {
     assert_eq!(documented, served);
     // And each served route answers something other than "no such route".
     for (method, path) in every_route().into_iter().take(api::ROUTES.len()) {
-        let reply = w.api.send(Call::new(method, &path).bearer(&w.tenant.key)).await;
+        let reply = w.send(Call::new(method, &path).bearer(&w.tenant.key)).await;
         assert!(!(reply.status == 404 && reply.message() == "no such route"), "{method} {path}");
     }
 }

@@ -5,7 +5,9 @@ use crate::common;
 
 use aws_sdk_dynamodb::types::AttributeValue;
 use base64::Engine;
-use common::{event, location, param, state_of, Tenant, World, DEFAULT_RETURN, REDIRECT_URI};
+use common::{
+    location, param, state_of, Call, Tenant, World, CALLBACK, CALLBACK_DENIED, DEFAULT_RETURN, REDIRECT_URI,
+};
 use oauth::state::{seal_context, state_key};
 use secrecy::{ExposeSecret, SecretString};
 use shared::dynamo::s;
@@ -194,7 +196,7 @@ async fn access_denied_at_tiktok_goes_back_with_the_error_and_spends_the_state()
     let back = w.app.authorize("chef_maria", &Url::parse(REDIRECT_URI).expect("url"), &authorize).await;
     assert_eq!(param(&back, "error").as_deref(), Some("access_denied"));
     let path = format!("/oauth/tiktok/callback?{}", back.query().expect("query"));
-    let done = location(&w.send(event("callback-denied", &path, None)).await);
+    let done = location(&w.send(Call::new("GET", &path).fixture(CALLBACK_DENIED)).await);
     assert!(done.as_str().starts_with("https://app.example/settings?error=access_denied"), "{done}");
     assert!(w.state_item(&state_of(&back)).await.is_none());
     no_accounts(&w, &tenant).await;
@@ -203,10 +205,10 @@ async fn access_denied_at_tiktok_goes_back_with_the_error_and_spends_the_state()
 #[tokio::test]
 async fn a_callback_without_a_state_or_with_a_code_missing_is_answered_clearly() {
     let w = World::start(86_400).await;
-    let reply = w.send(event("callback", "/oauth/tiktok/callback?code=abc", None)).await;
+    let reply = w.send(Call::new("GET", "/oauth/tiktok/callback?code=abc").fixture(CALLBACK)).await;
     assert_eq!(reply.status, 400);
     assert_eq!(reply.error_code(), "bad_request");
-    let reply = w.send(event("callback", "/oauth/tiktok/callback?state=a&state=b", None)).await;
+    let reply = w.send(Call::new("GET", "/oauth/tiktok/callback?state=a&state=b").fixture(CALLBACK)).await;
     assert_eq!(reply.status, 400, "repeated state: {}", reply.text);
     let tenant = w.tenant().await;
     let back = w.consent(&tenant, "chef_maria").await;

@@ -4,7 +4,7 @@
 use crate::common;
 
 use base64::Engine;
-use common::{enc, event, location, param, state_of, World, DEFAULT_RETURN, REDIRECT_URI};
+use common::{enc, location, param, state_of, Call, World, CALLBACK, CONNECT, DEFAULT_RETURN, REDIRECT_URI};
 use shared::account::AccountStatus;
 use shared::http_surface::SECURITY_HEADERS;
 
@@ -63,9 +63,8 @@ async fn the_full_flow_connects_an_active_sealed_account_and_returns_to_the_allo
 async fn api_clients_asking_for_json_get_the_authorize_url() {
     let w = World::start(86_400).await;
     let tenant = w.tenant().await;
-    let mut request = event("connect", "/connect/tiktok", Some(&tenant.key));
-    request.headers_mut().insert("accept", "application/json".parse().expect("header"));
-    let reply = w.send(request).await;
+    let call = Call::new("GET", "/connect/tiktok").fixture(CONNECT).bearer(&tenant.key);
+    let reply = w.send(call.header("accept", "application/json")).await;
     assert_eq!(reply.status, 200, "{}", reply.text);
     let url = url::Url::parse(reply.body["authorize_url"].as_str().expect("authorize_url")).expect("url");
     assert!(w.state_item(&state_of(&url)).await.is_some());
@@ -75,10 +74,10 @@ async fn api_clients_asking_for_json_get_the_authorize_url() {
 #[tokio::test]
 async fn connecting_requires_an_api_key() {
     let w = World::start(86_400).await;
-    let reply = w.send(event("connect", "/connect/tiktok", None)).await;
+    let reply = w.send(Call::new("GET", "/connect/tiktok").fixture(CONNECT)).await;
     assert_eq!(reply.status, 401);
     assert_eq!(reply.error_code(), "unauthorized");
-    let reply = w.send(event("connect", "/connect/tiktok", Some("tk_nope_nope"))).await;
+    let reply = w.send(Call::new("GET", "/connect/tiktok").fixture(CONNECT).bearer("tk_nope_nope")).await;
     assert_eq!(reply.status, 401);
     assert_security_headers(&reply);
 }
@@ -125,7 +124,7 @@ async fn open_redirect_attempts_are_refused_before_anything_is_stored() {
         enc(DEFAULT_RETURN),
         enc("https://evil.example")
     );
-    let reply = w.send(event("connect", &repeated, Some(&tenant.key))).await;
+    let reply = w.send(Call::new("GET", &repeated).fixture(CONNECT).bearer(&tenant.key)).await;
     assert_eq!(reply.status, 400, "a repeated parameter is refused: {}", reply.text);
 }
 
@@ -142,12 +141,10 @@ async fn a_stored_return_to_that_is_no_longer_allowed_falls_back_to_the_default_
 #[tokio::test]
 async fn unknown_routes_and_methods_answer_in_the_error_shape() {
     let w = World::start(86_400).await;
-    let reply = w.send(event("connect", "/connect/instagram", None)).await;
+    let reply = w.send(Call::new("GET", "/connect/instagram").fixture(CONNECT)).await;
     assert_eq!(reply.status, 404);
     assert_eq!(reply.error_code(), "not_found");
-    let mut request = event("connect", "/oauth/tiktok/callback", None);
-    *request.method_mut() = lambda_http::http::Method::POST;
-    let reply = w.send(request).await;
+    let reply = w.send(Call::new("POST", "/oauth/tiktok/callback").fixture(CALLBACK)).await;
     assert_eq!(reply.status, 405);
     assert_security_headers(&reply);
 }

@@ -3,9 +3,10 @@
 
 use crate::common;
 
-use common::{event, World};
+use common::World;
 use shared::account::{disconnect, AccountStatus, DisconnectCause};
 use shared::post::PostStatus;
+use testkit::{accounts::edit_account, posts::scheduled_post};
 
 async fn revoke_calls(w: &World) -> u64 {
     w.app.calls().await["revoke"].as_u64().unwrap_or(0)
@@ -16,10 +17,10 @@ async fn disconnecting_revokes_at_tiktok_deletes_the_tokens_and_holds_scheduled_
     let w = World::start(86_400).await;
     let tenant = w.tenant().await;
     let id = w.connect(&tenant, "chef_maria").await;
-    let post = w.scheduled_post(&tenant.id, &id).await;
+    let post = scheduled_post(&w.deps.keeper.posts, &tenant.id, &id).await;
     let token = w.deps.keeper.access_token(&id).await.expect("token");
 
-    let reply = w.send(event("disconnect", &format!("/accounts/{id}"), Some(&tenant.key))).await;
+    let reply = w.disconnect(&id, Some(&tenant.key)).await;
     assert_eq!(reply.status, 200, "{}", reply.text);
     assert_eq!(
         reply.body,
@@ -40,7 +41,7 @@ async fn disconnecting_revokes_at_tiktok_deletes_the_tokens_and_holds_scheduled_
     let held = w.deps.keeper.posts.get(&tenant.id, &post).await.expect("get").expect("post");
     assert_eq!(held.status, PostStatus::Held);
 
-    let again = w.send(event("disconnect", &format!("/accounts/{id}"), Some(&tenant.key))).await;
+    let again = w.disconnect(&id, Some(&tenant.key)).await;
     assert_eq!(again.status, 200, "repeating is harmless: {}", again.text);
     assert_eq!(again.body["revoked"], false);
     assert_eq!(again.body["held_posts"], 0);
@@ -52,12 +53,12 @@ async fn only_the_owning_tenant_can_disconnect_and_ids_are_parsed() {
     let w = World::start(86_400).await;
     let (a, b) = (w.tenant().await, w.tenant().await);
     let id = w.connect(&a, "travel_tom").await;
-    let reply = w.send(event("disconnect", &format!("/accounts/{id}"), Some(&b.key))).await;
+    let reply = w.disconnect(&id, Some(&b.key)).await;
     assert_eq!(reply.status, 404, "{}", reply.text);
     assert_eq!(reply.error_code(), "not_found");
-    let reply = w.send(event("disconnect", "/accounts/not-an-id", Some(&a.key))).await;
+    let reply = w.disconnect("not-an-id", Some(&a.key)).await;
     assert_eq!(reply.status, 400);
-    let reply = w.send(event("disconnect", &format!("/accounts/{id}"), None)).await;
+    let reply = w.disconnect(&id, None).await;
     assert_eq!(reply.status, 401);
     assert_eq!(w.account(&id).await.status, AccountStatus::Active);
     assert_eq!(revoke_calls(&w).await, 0);
@@ -68,13 +69,13 @@ async fn an_undecryptable_token_fails_the_disconnect_and_changes_nothing() {
     let w = World::start(86_400).await;
     let tenant = w.tenant().await;
     let id = w.connect(&tenant, "quiet_studio").await;
-    let post = w.scheduled_post(&tenant.id, &id).await;
+    let post = scheduled_post(&w.deps.keeper.posts, &tenant.id, &id).await;
     // Another account's sealed token: authentic, but bound to that account.
     let other = w.connect(&w.tenant().await, "fit_with_lee").await;
     let moved = w.account(&other).await.sealed_access_token.expect("sealed");
-    w.edit_account(&id, "sealed_access_token", &moved).await;
+    edit_account(&w.aws.dynamodb, &w.table, &id, "sealed_access_token", &moved).await;
 
-    let reply = w.send(event("disconnect", &format!("/accounts/{id}"), Some(&tenant.key))).await;
+    let reply = w.disconnect(&id, Some(&tenant.key)).await;
     assert_eq!(reply.status, 500, "{}", reply.text);
     assert_eq!(reply.error_code(), "internal");
     assert!(reply.message().contains("cannot be decrypted"), "{}", reply.message());
@@ -91,7 +92,7 @@ async fn removal_at_tiktok_takes_the_same_path_without_revoking() {
     let w = World::start(86_400).await;
     let tenant = w.tenant().await;
     let id = w.connect(&tenant, "sandbox_creator").await;
-    let post = w.scheduled_post(&tenant.id, &id).await;
+    let post = scheduled_post(&w.deps.keeper.posts, &tenant.id, &id).await;
     let account = w.account(&id).await;
     let done =
         disconnect(&w.deps.keeper, &account, DisconnectCause::RemovedAtTikTok).await.expect("disconnect");
@@ -99,7 +100,7 @@ async fn removal_at_tiktok_takes_the_same_path_without_revoking() {
     assert_eq!(done.held_posts, 1);
     assert_eq!(revoke_calls(&w).await, 0);
     let account = w.account(&id).await;
-    assert_eq!(account.status, AccountStatus::Disconnected);
+    assert_eq!(account.status, AccountStatus::ReauthRequired, "the workspace may connect it again");
     assert_eq!(account.status_reason.as_deref(), Some(DisconnectCause::RemovedAtTikTok.reason()));
     assert!(account.sealed_refresh_token.is_none());
     let held = w.deps.keeper.posts.get(&tenant.id, &post).await.expect("get").expect("post");

@@ -81,7 +81,7 @@ async fn no_secret_of_the_whole_flow_appears_in_any_log_line() {
         secrets.push(("token key", key.as_str().expect("key").to_owned()));
     }
 
-    let reply = w.send(common::event("disconnect", &format!("/accounts/{id}"), Some(&tenant.key))).await;
+    let reply = w.disconnect(&id, Some(&tenant.key)).await;
     assert_eq!(reply.status, 200, "{}", reply.text);
 
     let text = String::from_utf8(logs.0.lock().expect("logs").clone()).expect("utf8 logs");

@@ -1,5 +1,5 @@
 //! The oauth function's tests, one binary: connect, callback refusals,
-//! disconnect, init and log hygiene against the local stack and the sandbox.
+//! disconnect, reconnect, init and log hygiene against the local stack and the sandbox.
 
 mod callback_refusals;
 mod common;
@@ -7,3 +7,4 @@ mod connect_flow;
 mod disconnect;
 mod init;
 mod log_hygiene;
+mod reconnect;

@@ -14,6 +14,7 @@ use common::{outcomes, tenant, World};
 use secrecy::ExposeSecret;
 use shared::account::AccountStatus;
 use shared::post::PostStatus;
+use testkit::{accounts::edit_account, posts::scheduled_post};
 
 #[test]
 fn the_fixture_is_a_scheduled_eventbridge_event() {
@@ -97,7 +98,7 @@ async fn a_refused_refresh_requires_reauth_and_holds_pending_posts() {
     let w = World::start(60).await;
     let tenant = tenant();
     let account = w.connect(&tenant, "quiet_studio").await;
-    let post = w.scheduled_post(&tenant, &account.id).await;
+    let post = scheduled_post(&w.deps.keeper.posts, &tenant, &account.id).await;
     w.app.admin_post(&format!("/_sandbox/accounts/{}/revoke", account.open_id), serde_json::json!({})).await;
 
     let summary = w.run().await;
@@ -168,7 +169,7 @@ async fn every_kind_of_undecryptable_token_fails_with_its_kind_and_changes_nothi
             // Another account's sealed token, moved here.
             _ => donor.sealed_refresh_token.clone().expect("donor"),
         };
-        w.edit_account(&account.id, "sealed_refresh_token", &corrupted).await;
+        edit_account(&w.aws.dynamodb, &w.table, &account.id, "sealed_refresh_token", &corrupted).await;
         cases.push((kind, account, corrupted));
     }
     // The donor is intact: its refresh is the only one that reaches TikTok.

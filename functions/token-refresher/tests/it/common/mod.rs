@@ -6,12 +6,11 @@
 use std::collections::HashMap;
 
 use aws_lambda_events::eventbridge::EventBridgeEvent;
-use aws_sdk_dynamodb::types::AttributeValue;
 use lambda_runtime::{Context, LambdaEvent};
 use shared::{
     account::{Account, Connection},
     aws::AwsClients,
-    config::{EnvReader, StackConfig},
+    config::StackConfig,
     emf::{MetricLines, Metrics},
 };
 use testkit::tiktok::SandboxApp;
@@ -43,18 +42,9 @@ impl World {
         let stack = StackConfig::from_env().expect("stack env; source .local/stack.env");
         let aws = AwsClients::load(&stack).await;
         let app = SandboxApp::start(&aws, |s| s.access_token_ttl_secs = access_ttl).await;
-        let base = app.sandbox.base_url.clone();
-        let overrides: HashMap<String, String> = [
-            ("APP_SECRET_ID", app.secret_id.as_str()),
-            ("TIKTOK_API_BASE_URL", &base),
-            ("TIKTOK_AUTH_BASE_URL", &base),
-            ("REFRESH_WINDOW_SECS", "1800"),
-        ]
-        .iter()
-        .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
-        .collect();
-        let env = EnvReader::new(move |k| overrides.get(k).cloned().or_else(|| std::env::var(k).ok()));
-        let config = RefresherConfig::read(env).expect("config");
+        let mut vars = app.env();
+        vars.push(("REFRESH_WINDOW_SECS", "1800"));
+        let config = RefresherConfig::read(testkit::env_with(&vars)).expect("config");
         let (metrics, lines) = Metrics::in_memory(config.metrics_namespace.clone(), "token-refresher");
         let deps = Deps::new(config, &aws, metrics).expect("deps");
         Self { app, deps, metrics: lines, aws, table: stack.table_name }
@@ -100,39 +90,6 @@ impl World {
             let status = shared::account::AccountStatus::Disconnected;
             self.deps.keeper.accounts.set_status(id, status, "test finished").await.expect("retire");
         }
-    }
-
-    /// Sets one attribute of an account item directly (tampering tests).
-    pub async fn edit_account(&self, id: &str, attribute: &str, value: &str) {
-        self.aws
-            .dynamodb
-            .update_item()
-            .table_name(&self.table)
-            .key("pk", AttributeValue::S(format!("ACCOUNT#{id}")))
-            .key("sk", AttributeValue::S("ACCOUNT".into()))
-            .update_expression("SET #a = :v")
-            .expression_attribute_names("#a", attribute)
-            .expression_attribute_values(":v", AttributeValue::S(value.to_owned()))
-            .send()
-            .await
-            .expect("edit account");
-    }
-
-    /// A scheduled post of the account, two hours out; returns its id.
-    pub async fn scheduled_post(&self, tenant: &str, account_id: &str) -> String {
-        let now = time::OffsetDateTime::now_utc();
-        let at = foundation::time_format::rfc3339;
-        let id = ulid::Ulid::new().to_string();
-        let post: shared::post::Post = serde_json::from_value(serde_json::json!({
-            "id": id, "tenant": tenant, "account_id": account_id,
-            "settings": {"kind": "video", "post_mode": "DIRECT_POST", "media_ids": [], "caption": "c",
-                         "privacy_level": "SELF_ONLY"},
-            "scheduled_at": at(now + time::Duration::hours(2)), "status": "SCHEDULED",
-            "created_at": at(now), "updated_at": at(now),
-        }))
-        .expect("post");
-        self.deps.keeper.posts.create(&post).await.expect("create post");
-        id
     }
 }
 

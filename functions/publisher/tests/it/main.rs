@@ -1,0 +1,8 @@
+//! The publishing pipeline end to end on the local stack, driven only by its
+//! real event sources: the dispatcher's schedule (ticked through the local
+//! event runner), the publish queue's SQS mapping invoking the publisher
+//! under `cargo lambda watch`, the TikTok sandbox, and moto. Nothing calls a
+//! handler by hand; the sandbox's ledger says what TikTok published.
+
+mod pipeline;
+mod world;

@@ -1,0 +1,10 @@
+//! The webhooks function's tests, one binary: signature and envelope checks,
+//! publish events settling posts (once, racing status checks), the account
+//! path of `authorization.removed`, and log hygiene — driven with the real
+//! API Gateway v2 fixtures against the local stack.
+
+mod authorization;
+mod common;
+mod log_hygiene;
+mod publish;
+mod signature;
