@@ -122,15 +122,14 @@ pub async fn handle(
     Ok(summary)
 }
 
-/// When to stop starting work; `None` without a deadline (tests). The
-/// reserve is at most half the time left, so a short deadline (a local
-/// runtime emulator's default of a few seconds) still leaves room to work.
+/// When to stop starting work; `None` without a deadline (tests), or with
+/// one already past when the tick starts: a runtime that sets none (the
+/// local emulator under `cargo lambda watch`) — work unbounded by it rather
+/// than not at all.
 fn cutoff(context: &Context) -> Option<SystemTime> {
     let deadline = (context.deadline > 0).then(|| UNIX_EPOCH + Duration::from_millis(context.deadline))?;
-    // A deadline already past at the start is a runtime that sets none
-    // (cargo lambda watch): work unbounded by it rather than not at all.
-    let left = deadline.duration_since(SystemTime::now()).ok()?;
-    Some(deadline - DEADLINE_RESERVE.min(left / 2))
+    deadline.duration_since(SystemTime::now()).ok()?;
+    deadline.checked_sub(DEADLINE_RESERVE)
 }
 
 /// One line per tick, zeros included, so alarms always have data (`Late`
