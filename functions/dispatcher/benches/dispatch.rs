@@ -165,5 +165,12 @@ async fn main() {
         summary.dispatched as f64 / elapsed,
         visible + delayed,
     );
+    // The emulator serialises DynamoDB requests: per-request cost, as the tick saw it.
+    let writes = summary.elapsed_ms.saturating_sub(summary.read_ms) as f64;
+    println!(
+        "per request (serialised): query {:.1} ms, claim + share of sends {:.1} ms",
+        summary.read_ms as f64 / summary.queries.max(1) as f64,
+        writes / summary.dispatched.max(1) as f64,
+    );
     isolated.remove().await;
 }

@@ -172,4 +172,11 @@ mod tests {
         context.deadline = 1_800_000_060_000;
         assert_eq!(cutoff(&context), Some(UNIX_EPOCH + Duration::from_millis(1_800_000_050_000)));
     }
+
+    #[test]
+    fn a_deadline_already_past_is_a_runtime_that_sets_none() {
+        let mut context = Context::default();
+        context.deadline = 1_000;
+        assert_eq!(cutoff(&context), None, "work unbounded rather than not at all");
+    }
 }
