@@ -40,6 +40,38 @@ const SEEDS: [Seed; 6] = [
 /// The username `authorize` consents as when no `sandbox_user` is given.
 pub const DEFAULT_CREATOR: &str = "sandbox_creator";
 
+/// How many pool creators (`pool_01` ...) the sandbox offers.
+pub const POOL_SIZE: usize = 40;
+
+/// Public creators without seeded videos, `pool_01` to `pool_{size}`, for
+/// tests and load runs that each need an account no other run touches
+/// (rate limits, daily caps and faults are per creator).
+pub fn pool(seed: u64, size: usize) -> Vec<Creator> {
+    use rand::SeedableRng;
+    let mut rng = StdRng::seed_from_u64(seed ^ 0x706f_6f6c);
+    (1..=size)
+        .map(|n| {
+            let username = format!("pool_{n:02}");
+            let open_id_bytes: [u8; 16] = rng.random();
+            let union_id_bytes: [u8; 16] = rng.random();
+            Creator {
+                open_id: format!("-000{}", hex::encode(open_id_bytes)),
+                union_id: format!("c9{}", hex::encode(union_id_bytes)),
+                display_name: format!("Pool Creator {n}"),
+                avatar_url: format!("https://p16-sign.tiktokcdn.com/sandbox/{username}.jpeg"),
+                username,
+                private: false,
+                privacy_level_options: PUBLIC_OPTIONS.to_vec(),
+                comment_disabled: false,
+                duet_disabled: false,
+                stitch_disabled: false,
+                max_video_post_duration_sec: 600,
+                topic: 0,
+            }
+        })
+        .collect()
+}
+
 pub fn seeded(rng: &mut StdRng) -> Vec<Creator> {
     SEEDS
         .iter()

@@ -103,6 +103,10 @@ impl Dataset {
             }
         }
         videos.sort_by_key(|v| (v.create_time, v.id));
+        // Appended last, from their own generator: the seeded creators and
+        // videos above are the same with or without the pool.
+        let mut creators = creators;
+        creators.extend(creators::pool(seed, creators::POOL_SIZE));
         Self { seed, generated_at: now_secs, creators, hashtags, videos }
     }
 
@@ -272,5 +276,19 @@ mod tests {
         assert!(views[views.len() - 1] > median * 100, "heavy tail expected");
         assert!(data.hashtags.len() >= 50);
         assert!(data.creators.iter().any(|c| c.private) && data.creators.iter().any(|c| !c.private));
+    }
+
+    #[test]
+    fn the_pool_adds_distinct_public_creators_without_videos() {
+        let data = Dataset::generate(42, 2000, 1_800_000_000);
+        let pool: Vec<_> = data.creators.iter().filter(|c| c.username.starts_with("pool_")).collect();
+        assert_eq!(pool.len(), crate::creators::POOL_SIZE);
+        assert_eq!(data.creators.len(), 6 + pool.len(), "the six seeded creators come first, unchanged");
+        let mut open_ids: Vec<_> = data.creators.iter().map(|c| c.open_id.as_str()).collect();
+        open_ids.sort_unstable();
+        open_ids.dedup();
+        assert_eq!(open_ids.len(), data.creators.len(), "every open_id is its own");
+        assert!(pool.iter().all(|c| !c.private && data.videos.iter().all(|v| v.username != c.username)));
+        assert!(data.creator_by_username("pool_07").is_some());
     }
 }
