@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# The main job: bring the local stack up, walk the end-to-end scenario that
-# exists so far, print what happened, stop the stack.
+# The main job: bring the local stack up, walk the end-to-end scenario —
+# intake, connect, publish — print what happened, stop the stack.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 cd "$ROOT"
@@ -53,7 +53,27 @@ step "TikTok: login (authorize, PKCE code exchange), user info, creator_info, on
 "$CARGO_TARGET_DIR/debug/demo_tiktok" || { echo "the TikTok walk failed"; tail -n 40 .local/logs/sandbox.log; exit 1; }
 echo "  sandbox calls: $(curl -s "$TIKTOK_SANDBOX_URL/_sandbox/calls")"
 
+step "Publishing: a multi-chunk video and a photo carousel, driven only by the local event sources"
+# The event sources fire the dispatcher's schedule and feed the publish queue
+# to the publisher; the sandbox's webhooks reach the webhooks function.
+"$CARGO_TARGET_DIR/debug/demo_publish" || {
+  echo "the publishing walk failed"
+  tail -n 40 .local/logs/watch.log
+  tail -n 20 .local/logs/event-sources.log
+  exit 1
+}
+echo "  what the local event sources did:"
+curl -s "$EVENT_SOURCES_URL/status" | .local/venv/bin/python -c '
+import json, sys
+for s in json.load(sys.stdin)["sources"]:
+    if s["function"] in ("dispatcher", "publisher"):
+        what = "%d messages, %d deleted" % (s["records"], s["deleted"]) if s["type"] == "sqs" else "scheduled events"
+        print("    %-40s %3d invocations (%s), %d errors" % (s["name"], s["invocations"], what, s["errors"]))
+'
+
 step "Summary"
 echo "  moto server, resources from template.yaml, api function served by cargo lambda watch: all answered."
 echo "  Intake API: media slots, presigned uploads, READY/REJECTED verdicts with measured values, 400/401 refusals."
 echo "  TikTok sandbox: a creator connected with PKCE, creator_info read, tokens rotated through the persist step."
+echo "  Pipeline: dispatcher -> SQS -> publisher -> TikTok (chunked upload, pulled photos) -> status checks, webhooks:"
+echo "            exactly one TikTok post per scheduled post, with the uploaded bytes and images."

@@ -173,11 +173,13 @@ up() {
   wait_http "$sandbox_url/_sandbox/health" sandbox 30
   # TikTok pulls photos only from verified URL prefixes: locally, the media
   # prefix of the local bucket (path-style presigned GETs on moto). Webhooks
-  # go to the webhooks function under watch.
+  # go to the webhooks function under watch, retried as TikTok does (with
+  # backoff, over minutes: 8 tries from 1 s doubling), so a function that
+  # watch is still compiling or starting misses none.
   local bucket
   bucket="$(sed -n 's/^MEDIA_BUCKET=//p' <<< "$resources")"
   curl -fsS -o /dev/null -X PATCH -H 'content-type: application/json' \
-    -d "{\"verified_url_prefixes\": [\"$moto_url/$bucket/media/\"], \"webhook_url\": \"http://$HOST:$WATCH_PORT/lambda-url/webhooks/webhooks/tiktok\"}" \
+    -d "{\"verified_url_prefixes\": [\"$moto_url/$bucket/media/\"], \"webhook_url\": \"http://$HOST:$WATCH_PORT/lambda-url/webhooks/webhooks/tiktok\", \"webhook_max_attempts\": 8, \"webhook_retry_base_ms\": 1000}" \
     "$sandbox_url/_sandbox/settings"
 
   {

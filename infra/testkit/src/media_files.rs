@@ -28,10 +28,22 @@ fn u32s(values: &[u32]) -> Vec<u8> {
 /// A video of `frames` frames at `fps` and `width`x`height`; `moov_first`
 /// puts the movie box before the media data ("fast start") or after it.
 pub fn mp4(width: u16, height: u16, fps: u32, frames: u32, moov_first: bool) -> Vec<u8> {
+    mp4_with_samples(width, height, fps, frames, 64, moov_first)
+}
+
+/// As [`mp4`], with every frame `sample_size` bytes: a well-formed video of
+/// about `frames * sample_size` bytes (multi-chunk uploads, demos, loads).
+pub fn mp4_with_samples(
+    width: u16,
+    height: u16,
+    fps: u32,
+    frames: u32,
+    sample_size: u32,
+    moov_first: bool,
+) -> Vec<u8> {
     let timescale = fps * 1000;
     let delta = 1000;
     let duration = frames * delta;
-    let sample_size = 64u32;
     let mdat = boxed(b"mdat", &vec![0u8; (sample_size * frames) as usize]);
     let ftyp = boxed(b"ftyp", b"isom\0\0\x02\0isomiso2avc1mp41");
 

@@ -8,64 +8,10 @@
 
 use std::process::ExitCode;
 
-use reqwest::{Client, StatusCode};
-use secrecy::ExposeSecret;
-use serde_json::{json, Value};
+use operator::walk::Walk;
+use serde_json::json;
 use shared::{aws::AwsClients, config::StackConfig, tenant::TenantStore};
 use testkit::media_files;
-
-struct Walk {
-    http: Client,
-    api: String,
-    key: String,
-}
-
-impl Walk {
-    async fn call(
-        &self,
-        method: &str,
-        path: &str,
-        body: Option<Value>,
-    ) -> Result<(StatusCode, Value), String> {
-        let url = format!("{}{path}", self.api);
-        let method = reqwest::Method::from_bytes(method.as_bytes()).map_err(|e| e.to_string())?;
-        let mut request = self.http.request(method, url).bearer_auth(&self.key);
-        if let Some(body) = body {
-            request = request.json(&body);
-        }
-        let response = request.send().await.map_err(|e| format!("{path}: {e}"))?;
-        let status = response.status();
-        let body = response.json().await.unwrap_or(Value::Null);
-        Ok((status, body))
-    }
-
-    /// Declares a file, uploads it through its slot, asks for the verdict.
-    async fn media(&self, kind: &str, content_type: &str, bytes: Vec<u8>) -> Result<Value, String> {
-        let (status, slot) = self
-            .call(
-                "POST",
-                "/media",
-                Some(json!({"kind": kind, "content_type": content_type, "size_bytes": bytes.len()})),
-            )
-            .await?;
-        if status != StatusCode::CREATED {
-            return Err(format!("POST /media answered {status}: {slot}"));
-        }
-        let mut put = self.http.put(slot["upload"]["url"].as_str().unwrap_or_default()).body(bytes);
-        for (name, value) in slot["upload"]["headers"].as_object().into_iter().flatten() {
-            if name != "content-length" {
-                put = put.header(name, value.as_str().unwrap_or_default());
-            }
-        }
-        let uploaded = put.send().await.map_err(|e| format!("upload: {e}"))?.status();
-        if !uploaded.is_success() {
-            return Err(format!("presigned PUT answered {uploaded}"));
-        }
-        let id = slot["media_id"].as_str().unwrap_or_default();
-        let (_, checked) = self.call("GET", &format!("/media/{id}"), None).await?;
-        Ok(checked)
-    }
-}
 
 async fn run() -> Result<(), String> {
     let config = StackConfig::from_env().map_err(|e| e.to_string())?;
@@ -77,7 +23,7 @@ async fn run() -> Result<(), String> {
         .await
         .map_err(|e| e.to_string())?;
     println!("  tenant {tenant} created with an API key (prefix {})", key.prefix);
-    let walk = Walk { http: Client::new(), api, key: key.key.expose_secret().to_owned() };
+    let walk = Walk::new(api, &key.key);
 
     let video = walk.media("video", "video/mp4", media_files::mp4(1080, 1920, 30, 300, true)).await?;
     println!(
@@ -113,7 +59,7 @@ async fn run() -> Result<(), String> {
         return Err("the media verdicts were not the expected ones".into());
     }
 
-    let account = connect(&walk).await?;
+    let account = walk.connect(None).await?;
     println!("  TikTok account connected through the oauth function: {account}");
     let (status, info) = walk.call("GET", &format!("/accounts/{account}/creator-info"), None).await?;
     println!("  creator-info: {status}, privacy options {}", info["privacy_level_options"]);
@@ -134,36 +80,6 @@ async fn run() -> Result<(), String> {
         return Err("the post was not scheduled and cancelled".into());
     }
     Ok(())
-}
-
-/// The connect flow a browser would make, through the oauth function:
-/// connect → TikTok's (the sandbox's) authorize page → the callback.
-async fn connect(walk: &Walk) -> Result<String, String> {
-    let oauth = std::env::var("OAUTH_URL").map_err(|_| "OAUTH_URL is missing".to_owned())?;
-    let no_redirects =
-        Client::builder().redirect(reqwest::redirect::Policy::none()).build().map_err(|e| e.to_string())?;
-    let started: Value = no_redirects
-        .get(format!("{oauth}/connect/tiktok?return_to=http://localhost:3000/connected"))
-        .bearer_auth(&walk.key)
-        .header("accept", "application/json")
-        .send()
-        .await
-        .map_err(|e| e.to_string())?
-        .json()
-        .await
-        .map_err(|e| e.to_string())?;
-    let authorize = started["authorize_url"].as_str().ok_or(format!("connect answered {started}"))?;
-    let location = |r: &reqwest::Response| {
-        r.headers().get("location").and_then(|v| v.to_str().ok()).map(str::to_owned).unwrap_or_default()
-    };
-    let consent = no_redirects.get(authorize).send().await.map_err(|e| e.to_string())?;
-    let callback = no_redirects.get(location(&consent)).send().await.map_err(|e| e.to_string())?;
-    let back = url::Url::parse(&location(&callback))
-        .map_err(|e| format!("callback answered {}: {e}", callback.status()))?;
-    back.query_pairs()
-        .find(|(k, _)| k == "account_id")
-        .map(|(_, v)| v.into_owned())
-        .ok_or(format!("the callback returned to {back}"))
 }
 
 #[tokio::main(flavor = "current_thread")]

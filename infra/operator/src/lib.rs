@@ -1,0 +1,3 @@
+//! What the operator's binaries share: the demo walks' API client.
+
+pub mod walk;
