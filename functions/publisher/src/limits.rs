@@ -102,6 +102,33 @@ impl Limiter {
             Err(e) => Err(StoreError::from_sdk("dynamodb", e)),
         }
     }
+
+    /// Gives back one call of `call` taken at `at` that was not made after
+    /// all (a later gate refused, or TikTok answered that nothing was
+    /// created), so the window counts only what really happened. Never
+    /// below zero.
+    pub async fn give_back(&self, account: &str, call: Call, at: OffsetDateTime) -> Result<(), StoreError> {
+        let (name, _) = window(call, at);
+        let (pk, sk) = schema::keys::account_calls(account, call.name(), &name);
+        let result = self
+            .dynamodb
+            .update_item()
+            .table_name(&self.table)
+            .key(schema::PK, s(pk))
+            .key(schema::SK, s(sk))
+            .update_expression("ADD #count :minus_one")
+            .condition_expression("#count > :zero")
+            .expression_attribute_names("#count", "count")
+            .expression_attribute_values(":minus_one", AttributeValue::N("-1".into()))
+            .expression_attribute_values(":zero", AttributeValue::N("0".into()))
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(()),
+            Err(e) if condition_failed(&e) => Ok(()),
+            Err(e) => Err(StoreError::from_sdk("dynamodb", e)),
+        }
+    }
 }
 
 #[cfg(test)]

@@ -120,8 +120,20 @@ impl Claimed<'_> {
         let media = self.media().await?;
         let now = OffsetDateTime::now_utc();
         self.take(Call::CreatorInfo, now, "creator_info rate limit").await?;
-        let info =
-            self.deps.client().creator_info(&token).await.map_err(|e| tiktok_stop(&e, "creator_info"))?;
+        let (token, info) = match self.deps.client().creator_info(&token).await {
+            Ok(info) => (token, info),
+            Err(e) if refresh_may_help(&e) => {
+                // Expired or revoked at TikTok before our recorded expiry:
+                // refresh once and ask again.
+                let token = self.refreshed(&token).await?;
+                self.take(Call::CreatorInfo, now, "creator_info rate limit").await?;
+                match self.deps.client().creator_info(&token).await {
+                    Ok(info) => (token, info),
+                    Err(e) => return Err(self.after_refresh(&e, "creator_info").await),
+                }
+            }
+            Err(e) => return Err(tiktok_stop(&e, "creator_info")),
+        };
         let settings = &post.settings;
         let video_seconds = media.first().and_then(|m| m.facts.as_ref()).and_then(|f| f.duration_seconds);
         let choice = CreatorChoice {
@@ -138,8 +150,47 @@ impl Claimed<'_> {
             .check(&choice)
             .map_err(|e| Stop::Fail(format!("the creator's current TikTok settings refuse the post: {e}")))?;
         self.take(Call::DailyPost, now, "the creator's daily post cap").await?;
-        self.take(Call::Init, now, "init rate limit").await?;
-        Ok(Prepared { token, media })
+        if let Err(stop) = self.take(Call::Init, now, "init rate limit").await {
+            // No post is started this time: the day's slot is not used up.
+            self.give_back_daily(now).await;
+            return Err(stop);
+        }
+        Ok(Prepared { token, media, counted_at: now })
+    }
+
+    /// A fresh token after TikTok rejected `rejected`; a refused refresh
+    /// holds the post (the keeper marked the account `REAUTH_REQUIRED`).
+    async fn refreshed(&self, rejected: &AccessToken) -> Result<AccessToken, Stop> {
+        tracing::info!("TikTok rejected the access token; refreshing once");
+        self.deps.keeper.refresh_rejected(&self.post.account_id, rejected).await.map_err(token_stop)
+    }
+
+    /// Where a failure of the call made again with a refreshed token sends
+    /// the post: a fresh token refused too means the account needs to be
+    /// connected again (refresh once, then re-auth).
+    async fn after_refresh(&self, e: &TikTokError, call: &str) -> Stop {
+        if !matches!(e.class(), ErrorClass::Reauth { .. }) {
+            return tiktok_stop(e, call);
+        }
+        let reason = format!("TikTok refused a freshly refreshed token ({call}): {e}");
+        match self.deps.keeper.accounts.get(&self.post.account_id).await {
+            Ok(Some(account)) => {
+                if let Err(e) = self.deps.keeper.require_reauth(&account, &reason).await {
+                    return Stop::Infra(e);
+                }
+            }
+            Ok(None) => {}
+            Err(e) => return Stop::Infra(e),
+        }
+        Stop::Hold(format!("the account needs to be connected again: {reason}"))
+    }
+
+    /// Returns the day's post slot taken at `at` when no post was started.
+    async fn give_back_daily(&self, at: OffsetDateTime) {
+        if let Err(e) = self.deps.limiter.give_back(&self.post.account_id, Call::DailyPost, at).await {
+            // The count stays one too high for the day: stricter, never laxer.
+            tracing::warn!(error = %e, "the daily post slot could not be given back");
+        }
     }
 
     async fn take(&self, call: Call, now: OffsetDateTime, what: &str) -> Result<(), Stop> {
@@ -173,7 +224,7 @@ impl Claimed<'_> {
     }
 
     /// INITIATING, init, the publish reference, then UPLOADING/PROCESSING.
-    async fn initiate(self, prepared: Prepared) -> Result<(), StoreError> {
+    async fn initiate(mut self, prepared: Prepared) -> Result<(), StoreError> {
         let post = &self.post;
         let attempts = post.attempts + 1;
         let t = Transition::new(
@@ -192,17 +243,42 @@ impl Claimed<'_> {
             }
             Err(TransitionError::Store(e)) => return Err(e),
         };
+        // This init counts from here: a refusal that leaves the post waiting
+        // compares the attempts made, this one included, with the limit.
+        self.post.attempts = post.attempts;
         let plan = match init::plan(self.deps, &post, &prepared.media).await {
             Ok(plan) => plan,
             Err(stop) => return self.stop(PostStatus::Initiating, stop).await,
         };
-        let answer = init::call(self.deps.client(), &prepared.token, &plan).await;
+        let mut answer = init::call(self.deps.client(), &prepared.token, &plan).await;
+        if answer.as_ref().is_err_and(refresh_may_help) {
+            // TikTok answered 401 and created nothing: refresh once, init again.
+            let token = match self.refreshed(&prepared.token).await {
+                Ok(token) => token,
+                Err(stop) => {
+                    self.give_back_daily(prepared.counted_at).await;
+                    return self.stop(PostStatus::Initiating, stop).await;
+                }
+            };
+            answer = match init::call(self.deps.client(), &token, &plan).await {
+                Err(e) if matches!(e.class(), ErrorClass::Reauth { .. }) => {
+                    self.give_back_daily(prepared.counted_at).await;
+                    let stop = self.after_refresh(&e, "init").await;
+                    return self.stop(PostStatus::Initiating, stop).await;
+                }
+                other => other,
+            };
+        }
         let init: InitResponse = match answer {
             Ok(init) => init,
             Err(e) if e.class() == ErrorClass::Ambiguous => {
                 return needs_attention(self.deps, &post, Some(&self.owner)).await;
             }
-            Err(e) => return self.stop(PostStatus::Initiating, tiktok_stop(&e, "init")).await,
+            Err(e) => {
+                // TikTok answered: nothing was created, the day's slot is free.
+                self.give_back_daily(prepared.counted_at).await;
+                return self.stop(PostStatus::Initiating, tiktok_stop(&e, "init")).await;
+            }
         };
         // The reference first: if we die before the post records the id, a
         // webhook or an operator can still find the post.
@@ -275,6 +351,7 @@ impl Claimed<'_> {
             Stop::Wait { until, reason, metric }
                 if post.attempts < self.deps.config.max_attempts || metric == "RateLimited" =>
             {
+                let until = if metric == "Retried" { exponential(until, post.attempts) } else { until };
                 (PostStatus::RetryWait, reason, Some(until), metric)
             }
             Stop::Wait { reason, .. } => {
@@ -295,6 +372,13 @@ impl Claimed<'_> {
 struct Prepared {
     token: AccessToken,
     media: Vec<MediaItem>,
+    /// When the day's post slot was taken.
+    counted_at: OffsetDateTime,
+}
+
+/// TikTok's `access_token_invalid`: one refresh may fix the call.
+fn refresh_may_help(e: &TikTokError) -> bool {
+    matches!(e.class(), ErrorClass::Reauth { refresh_may_help: true })
 }
 
 fn lease_end(post: &Post) -> OffsetDateTime {
@@ -351,7 +435,17 @@ fn tiktok_stop(e: &TikTokError, call: &str) -> Stop {
     }
 }
 
-/// Capped exponential backoff with jitter around TikTok's hint.
+/// Stretches the wait until `until` (TikTok's hint with jitter) for the
+/// attempts already made: doubled for each after the first, capped at 15
+/// minutes — capped exponential backoff across attempts.
+fn exponential(until: OffsetDateTime, attempts: u32) -> OffsetDateTime {
+    let now = OffsetDateTime::now_utc();
+    let wait = (until - now).max(Duration::ZERO);
+    let factor = 1i32 << attempts.saturating_sub(1).min(10);
+    now + (wait * factor).min(Duration::minutes(15)).max(wait.min(Duration::minutes(15)))
+}
+
+/// Backoff with jitter around TikTok's hint, at least 2 s, at most 15 min.
 fn backoff(hint: StdDuration) -> StdDuration {
     let base = hint.max(StdDuration::from_secs(2)).min(StdDuration::from_secs(900));
     base + StdDuration::from_millis(rand::random_range(0..base.as_millis().min(10_000) as u64 + 1))

@@ -149,6 +149,48 @@ impl TokenKeeper {
         self.token_under_lease(account_id, &owner).await
     }
 
+    /// TikTok answered `access_token_invalid` to `rejected` although the
+    /// stored expiry says it still lives (expired or revoked on TikTok's
+    /// side first): refresh once, under the lease. A caller that finds the
+    /// stored token already replaced (another caller refreshed meanwhile)
+    /// gets the new one without a second refresh. A refused refresh marks the
+    /// account `REAUTH_REQUIRED` as any refresh does.
+    pub async fn refresh_rejected(
+        &self,
+        account_id: &str,
+        rejected: &AccessToken,
+    ) -> Result<AccessToken, TokenError> {
+        for _ in 0..MAX_WAITS {
+            let owner = format!("{}:{}", self.owner, ulid::Ulid::new());
+            if !self.accounts.acquire_refresh_lease(account_id, &owner, LEASE_SECONDS).await? {
+                tokio::time::sleep(WAIT_STEP).await;
+                continue;
+            }
+            let account = match self.accounts.get(account_id).await {
+                Ok(Some(account)) => account,
+                Ok(None) => return Err(TokenError::NotFound),
+                Err(e) => {
+                    let _ = self.accounts.release_refresh_lease(account_id, &owner).await;
+                    return Err(e.into());
+                }
+            };
+            if account.status == AccountStatus::Active {
+                if let Ok(current) = self.open_access(&account).await {
+                    if current.expose_secret() != rejected.expose_secret() {
+                        self.accounts.release_refresh_lease(account_id, &owner).await?;
+                        return Ok(current);
+                    }
+                }
+            }
+            // Whatever the stored expiry says, the token is dead: refresh now.
+            return match self.refresh_under_lease(account_id, &owner, i64::MAX).await? {
+                Refreshed::Rotated(token) => Ok(token),
+                Refreshed::StillValid(account) => self.open_access(&account).await,
+            };
+        }
+        Err(TokenError::LeaseTimeout)
+    }
+
     /// The token refresher's entry point: refreshes the account if its access
     /// token expires before `refresh_before` (epoch seconds), which may lie
     /// beyond the refresh margin. The expiry is checked again under the
