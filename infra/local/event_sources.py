@@ -15,7 +15,10 @@ SQS event source mappings (function Events of Type SQS)
   `batchItemFailures` with FunctionResponseTypes [ReportBatchItemFailures],
   none when the invocation failed. What is not deleted comes back after the
   queue's visibility timeout, and moto moves it to the dead-letter queue after
-  maxReceiveCount receives, as SQS does.
+  maxReceiveCount receives, as SQS does. At start, each mapping warms up as
+  many instances under watch as it has pollers (concurrent invocations of an
+  empty batch), so a burst is served side by side as on AWS rather than
+  waiting for watch to `cargo run` one instance after another.
 
 Schedules (function Events of Type Schedule / ScheduleV2, AWS::Events::Rule
 and AWS::Scheduler::Schedule resources whose target is a function)
@@ -672,6 +675,7 @@ class Stats:
     poll_errors: int = 0  # ReceiveMessage or DeleteMessageBatch failed
     skipped: int = 0  # ticks not fired: too many in flight, or the clock jumped
     in_flight: int = 0
+    warmed: int = 0  # instances brought up at start (Runner.warm_up)
     last_error: str | None = None
     last_invocation: str | None = None
     lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
@@ -932,6 +936,39 @@ class Runner:
         for t in self.threads:
             t.start()
 
+    def warm_up(self):
+        """Brings up MaximumConcurrency instances of every SQS-mapped function.
+
+        On AWS a poller's invocation that finds every execution environment
+        busy gets a new one in well under a second. Watch starts an instance
+        with `cargo run` (seconds; longer while another build holds cargo's
+        lock), and only when an invocation finds every instance busy: the
+        first burst of messages would be served one batch after another. So
+        at start each mapping sends as many concurrent invocations of an
+        empty batch (an SQSEvent without records; the handler reports no
+        failures) as it has pollers, and watch starts that many instances.
+        Counted as `warmed`, not as invocations."""
+        def one(q):
+            outcome = invoke(self.watch_url, q.function.binary, sqs_event([], q.spec.queue_arn),
+                             self.invoke_timeout)
+            if outcome.kind == "ok":
+                q.stats.add("warmed")
+            return outcome
+
+        threads = []
+        for q in self.queues:
+            if not q.spec.enabled:
+                continue
+            for _ in range(q.spec.concurrency):
+                t = threading.Thread(target=one, args=(q,), daemon=True)
+                threads.append(t)
+                t.start()
+        for t in threads:
+            t.join()
+        for q in self.queues:
+            if q.spec.enabled:
+                _log(f"{q.spec.name}: {q.stats.warmed} of {q.spec.concurrency} instances warmed up")
+
     def shutdown(self, timeout=SQS_WAIT_SECONDS + 2):
         """Stops polling and firing; waits for the pollers' current long polls."""
         self.stop.set()
@@ -1044,6 +1081,7 @@ def serve(args):
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
     runner.start()
+    threading.Thread(target=runner.warm_up, name="warm-up", daemon=True).start()
     described = [f"{s.spec.name} {s.spec.expression}{'' if s.spec.enabled else ' (disabled)'}"
                  for s in runner.schedules]
     described += [f"{q.spec.name} <- {q.spec.queue_name} (batch {q.spec.batch_size}, "

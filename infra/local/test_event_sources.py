@@ -430,6 +430,15 @@ class SqsRoundTrip(unittest.TestCase):
                           for r in e["Records"] if r["body"] == "fail"]
         self.assertEqual(receive_counts, ["1", "2"])
 
+    def test_warm_up_brings_up_as_many_instances_as_pollers_with_empty_batches(self):
+        FakeWatch.events = []
+        self.runner.warm_up()
+        (source,) = self.runner.queues
+        self.assertEqual(source.status()["warmed"], 4)
+        self.assertEqual(source.status()["invocations"], 0, "warm-ups are not invocations")
+        self.assertEqual([(p, e["Records"]) for p, e in FakeWatch.events],
+                         [("/2015-03-31/functions/publisher/invocations", [])] * 4)
+
     def test_a_function_error_deletes_nothing(self):
         self.sqs.send_message(QueueUrl=self.queue, MessageBody="crash")
         self.runner.start()
