@@ -24,6 +24,7 @@ pub fn routes() -> Router<Shared> {
         .route("/_sandbox/posts", get(posts))
         .route("/_sandbox/faults", get(faults).post(add_faults).delete(clear_faults))
         .route("/_sandbox/accounts/{account}/revoke", post(revoke))
+        .route("/_sandbox/accounts/{account}/expire", post(expire))
         .route("/_sandbox/settings", get(settings).patch(patch_settings).put(patch_settings))
         .route("/_sandbox/clock/advance", post(advance_clock))
         .route("/_sandbox/webhooks", get(webhooks))
@@ -122,6 +123,23 @@ async fn revoke(
     let reason = body.and_then(|Json(b)| b.reason).unwrap_or(1);
     let revoked = oauth::revoke_account(&state, &creator.open_id, reason);
     Json(json!({"open_id": creator.open_id, "revoked_tokens": revoked})).into_response()
+}
+
+/// Expires the account's access tokens now (its refresh tokens keep working), as TikTok's
+/// own expiry would: one creator's token runs out without moving the shared clock.
+async fn expire(State(state): State<Shared>, Path(account): Path<String>) -> Response {
+    let creator =
+        state.dataset.creator_by_open_id(&account).or_else(|| state.dataset.creator_by_username(&account));
+    let Some(creator) = creator else { return bad_request("unknown account") };
+    let now = state.now_ms();
+    let mut store = state.store();
+    let mut expired = 0;
+    for token in store.access.values_mut().filter(|a| a.open_id.as_deref() == Some(creator.open_id.as_str()))
+    {
+        token.expires_at_ms = token.expires_at_ms.min(now - 1);
+        expired += 1;
+    }
+    Json(json!({"open_id": creator.open_id, "expired_tokens": expired})).into_response()
 }
 
 async fn settings(State(state): State<Shared>) -> Json<Settings> {
