@@ -162,7 +162,10 @@ impl TenantStore {
         let mut prefix_bytes = [0u8; PREFIX_LEN];
         rng.fill_bytes(&mut prefix_bytes);
         const ALPHABET: &[u8; 32] = b"abcdefghijklmnopqrstuvwxyz234567";
-        let prefix: String = prefix_bytes.iter().map(|b| ALPHABET[usize::from(b % 32)] as char).collect();
+        let prefix: String = prefix_bytes
+            .iter()
+            .filter_map(|b| ALPHABET.get(usize::from(b % 32)).map(|&c| char::from(c)))
+            .collect();
         let mut secret = [0u8; 32];
         rng.fill_bytes(&mut secret);
         let secret = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(secret);

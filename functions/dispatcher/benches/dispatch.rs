@@ -7,6 +7,16 @@
 //!   set -a; source .local/stack.env; set +a; cargo bench -p dispatcher --bench dispatch
 //! `DISPATCH_BENCH_POSTS` (10000) and `DISPATCH_BENCH_TENANTS` (50) resize it.
 
+// Test code: a panic is a failed test (the workspace denies them in production code).
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    clippy::string_slice,
+    clippy::unreachable
+)]
+
 use std::collections::HashMap;
 use std::time::Instant;
 

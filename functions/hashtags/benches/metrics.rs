@@ -6,6 +6,16 @@
 //! whole `compute` (counts, quantiles, engagement distribution, top lists,
 //! co-hashtags with lift, heatmap, velocity, trend) timed over several runs.
 
+// Test code: a panic is a failed test (the workspace denies them in production code).
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    clippy::string_slice,
+    clippy::unreachable
+)]
+
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 

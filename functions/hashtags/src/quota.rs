@@ -70,7 +70,7 @@ impl QuotaLedger {
     }
 
     fn key(app: &str, now: OffsetDateTime) -> (String, String) {
-        let app = hex::encode(&Sha256::digest(app.as_bytes())[..8]);
+        let app = hex::encode(Sha256::digest(app.as_bytes()).get(..8).unwrap_or_default());
         schema::keys::hashtag_quota(&app, &iso_date(now.date()))
     }
 

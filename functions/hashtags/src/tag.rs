@@ -69,15 +69,16 @@ impl Hashtag {
     pub fn find_in(text: &str) -> Vec<Hashtag> {
         let mut found: Vec<Hashtag> = Vec::new();
         let mut rest = text;
-        while let Some(at) = rest.find('#') {
-            let after = &rest[at + 1..];
+        while let Some((_, after)) = rest.split_once('#') {
             let end = after.find(|c: char| !is_tag_char(c)).unwrap_or(after.len());
-            if let Ok(tag) = Hashtag::parse(&after[..end]) {
+            // `end` is a char boundary (from `find`, or the length).
+            let (run, tail) = after.split_at_checked(end).unwrap_or((after, ""));
+            if let Ok(tag) = Hashtag::parse(run) {
                 if !found.contains(&tag) {
                     found.push(tag);
                 }
             }
-            rest = &after[end..];
+            rest = tail;
         }
         found
     }

@@ -139,5 +139,7 @@ pub(crate) fn secret_error(e: SecretError) -> ApiError {
 
 /// A short, non-reversible reference to a login for logs.
 pub(crate) fn login_ref(state_key: &str) -> &str {
-    &state_key[..state_key.len().min(12)]
+    // A char boundary is not guaranteed for a hostile key: fall back to the whole (short) prefix rule.
+    let end = (0..=state_key.len().min(12)).rev().find(|&i| state_key.is_char_boundary(i)).unwrap_or(0);
+    state_key.get(..end).unwrap_or_default()
 }

@@ -30,7 +30,7 @@ pub fn event_label(name: &str) -> &'static str {
 
 /// A short, non-reversible reference to a TikTok id for logs.
 pub fn short_hash(id: &str) -> String {
-    hex::encode(&Sha256::digest(id.as_bytes())[..6])
+    hex::encode(Sha256::digest(id.as_bytes()).get(..6).unwrap_or_default())
 }
 
 /// What TikTok said about one publish.

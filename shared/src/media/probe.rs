@@ -143,18 +143,15 @@ async fn find_moov<S: RangeSource>(source: &S, size: u64) -> Result<Vec<u8>, Pro
             break;
         }
         let header = source.read(offset, 16).await.map_err(ProbeError::Read)?;
-        if header.len() < 8 {
-            break;
-        }
-        let small = u64::from(u32::from_be_bytes([header[0], header[1], header[2], header[3]]));
-        let kind = &header[4..8];
-        let box_size = match small {
-            0 => size - offset,
-            1 if header.len() >= 16 => {
-                u64::from_be_bytes(header[8..16].try_into().map_err(|_| Rejection("bad box".into()))?)
+        let (Some(small), Some(kind)) = (header.get(..4), header.get(4..8)) else { break };
+        let small = u64::from(u32::from_be_bytes(small.try_into().map_err(|_| Rejection("bad box".into()))?));
+        let box_size = match (small, header.get(8..16)) {
+            (0, _) => size - offset,
+            (1, Some(large)) => {
+                u64::from_be_bytes(large.try_into().map_err(|_| Rejection("bad box".into()))?)
             }
-            1 => return Err(reject::<()>("truncated box header").unwrap_err().into()),
-            n => n,
+            (1, None) => return Err(Rejection("truncated box header".into()).into()),
+            (n, _) => n,
         };
         if box_size < 8 || offset + box_size > size {
             return Err(Rejection(format!(

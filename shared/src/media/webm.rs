@@ -35,7 +35,7 @@ fn vint(data: &[u8], at: usize, keep_marker: bool) -> Option<(u64, usize, bool)>
     }
     let mut value = if keep_marker { u64::from(first) } else { u64::from(first) & ((1u64 << (8 - len)) - 1) };
     let mut all_ones = value == (1u64 << (8 - len)) - 1;
-    for b in &data[at + 1..at + len] {
+    for b in data.get(at + 1..at + len)? {
         value = (value << 8) | u64::from(*b);
         all_ones &= *b == 0xFF;
     }

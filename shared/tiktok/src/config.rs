@@ -101,6 +101,7 @@ fn base_url<F: Fn(&str) -> Option<String>>(env: &mut EnvReader<F>, name: &'stati
 
 /// One of the two constant defaults above. Init-time only, and the
 /// `defaults_are_valid_urls` test parses both, so this cannot fail at run time.
+#[allow(clippy::expect_used)] // init-time, on constants a test parses: cannot fail at run time
 fn default_url(default: &str) -> Url {
     Url::parse(default).expect("the default TikTok base URLs are valid constants")
 }

@@ -30,8 +30,9 @@ pub fn new_state() -> OAuthState {
 /// A fresh PKCE verifier of [`VERIFIER_LEN`] unreserved characters.
 pub fn new_verifier() -> PkceVerifier {
     let mut rng = rand::rng();
-    let verifier: String =
-        (0..VERIFIER_LEN).map(|_| char::from(UNRESERVED[rng.random_range(0..UNRESERVED.len())])).collect();
+    let verifier: String = (0..VERIFIER_LEN)
+        .filter_map(|_| UNRESERVED.get(rng.random_range(0..UNRESERVED.len())).map(|&c| char::from(c)))
+        .collect();
     PkceVerifier::new(verifier)
 }
 

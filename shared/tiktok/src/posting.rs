@@ -127,7 +127,7 @@ pub struct PublishId(pub String);
 impl PublishId {
     /// A short hash for logs and spans (the id itself stays out of logs).
     pub fn short_hash(&self) -> String {
-        hex::encode(&Sha256::digest(self.0.as_bytes())[..6])
+        hex::encode(Sha256::digest(self.0.as_bytes()).get(..6).unwrap_or_default())
     }
 }
 

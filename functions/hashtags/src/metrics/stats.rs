@@ -8,7 +8,8 @@ pub fn quantile_sorted(sorted: &[f64], p: f64) -> Option<f64> {
     let h = last as f64 * p.clamp(0.0, 1.0);
     let lower = h.floor() as usize;
     let upper = (lower + 1).min(last);
-    Some(sorted[lower] + (h - lower as f64) * (sorted[upper] - sorted[lower]))
+    let (lo, hi) = (*sorted.get(lower)?, *sorted.get(upper)?);
+    Some(lo + (h - lower as f64) * (hi - lo))
 }
 
 /// Sorts in place (total order; NaN never occurs here) and returns the quantiles asked for.

@@ -24,9 +24,12 @@ pub(super) fn heatmap(videos: &[Video], small_sample: bool) -> Heatmap {
     for video in videos {
         let (weekday, hour) = weekday_hour(video.create_time);
         let cell = weekday * 24 + hour;
-        counts[cell] += 1;
-        if let Some(rate) = video.engagement_rate() {
-            rates[cell].push(rate);
+        // weekday < 7 and hour < 24 by construction; `get_mut` keeps it panic-free anyway.
+        if let Some(count) = counts.get_mut(cell) {
+            *count += 1;
+        }
+        if let (Some(rate), Some(cell_rates)) = (video.engagement_rate(), rates.get_mut(cell)) {
+            cell_rates.push(rate);
         }
     }
     let cells: Vec<HeatCell> = rates
@@ -34,12 +37,13 @@ pub(super) fn heatmap(videos: &[Video], small_sample: bool) -> Heatmap {
         .enumerate()
         .map(|(i, cell_rates)| {
             cell_rates.sort_unstable_by(f64::total_cmp);
+            let videos = counts.get(i).copied().unwrap_or(0);
             HeatCell {
                 weekday: (i / 24) as u8,
                 hour: (i % 24) as u8,
-                videos: counts[i],
+                videos,
                 median_engagement_rate: quantile_sorted(cell_rates, 0.5),
-                small_sample: counts[i] < MIN_CELL_VIDEOS,
+                small_sample: videos < MIN_CELL_VIDEOS,
             }
         })
         .collect();
