@@ -14,7 +14,7 @@ use serde::Serialize;
 pub use auth::{tenant_of, AuthMode};
 pub use error::{ApiError, ApiResult};
 pub use exchange::{health, Exchange};
-pub use request::{json_body, raw_path, request_id, segments};
+pub use request::{body_bytes, json_body, raw_path, request_id, segments};
 
 /// Headers set on every response (HSTS, nosniff, frame-deny, no-referrer and a
 /// CSP that allows nothing: the API serves JSON, never active content).

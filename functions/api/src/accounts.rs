@@ -3,7 +3,7 @@
 use lambda_http::http::StatusCode;
 use serde::Serialize;
 use shared::account::{Account, AccountStatus};
-use shared::http_surface::{json_response, ApiError, ApiResult};
+use shared::http_surface::{json_response, ApiError, ApiResult, ErrorCode};
 use shared::ids::AccountId;
 use shared::tenant::TenantId;
 use tiktok::PrivacyLevel;
@@ -65,6 +65,21 @@ pub async fn owned(deps: &Deps, tenant: &TenantId, raw_id: &str) -> Result<Accou
         .ok_or_else(|| ApiError::not_found("account"))
 }
 
+/// An account that may take posts and be asked about: `ACTIVE`. A
+/// disconnected one (or one TikTok stopped accepting) is a 409 saying so.
+pub fn require_active(account: &Account) -> Result<(), ApiError> {
+    if account.status == AccountStatus::Active {
+        return Ok(());
+    }
+    Err(ApiError::new(
+        ErrorCode::Conflict,
+        format!(
+            "the account is {}; connect it again before scheduling posts for it",
+            account.status.as_str()
+        ),
+    ))
+}
+
 #[utoipa::path(get, path = "/accounts", tag = "accounts",
     responses((status = 200, body = AccountList), (status = 401, body = crate::openapi::ErrorBody)),
     security(("api_key" = [])))]
@@ -91,7 +106,8 @@ pub async fn get(deps: &Deps, tenant: &TenantId, raw_id: &str) -> ApiResult {
     security(("api_key" = [])))]
 pub async fn creator_info(deps: &Deps, tenant: &TenantId, raw_id: &str) -> ApiResult {
     let account = owned(deps, tenant, raw_id).await?;
-    let info = deps.creators.get(deps, &account.id).await?;
+    require_active(&account)?;
+    let info = deps.creators.get(deps, &account).await?;
     Ok(json_response(
         StatusCode::OK,
         &CreatorInfoView {

@@ -1,10 +1,15 @@
 //! creator_info per account, cached briefly: TikTok wants it fresh before
 //! every post form and post, and allows 20 calls a minute per token.
+//!
+//! An entry belongs to one connection: it is keyed by the account's
+//! `token_version`, which every connect and token write bumps, and callers
+//! pass the account as just read (and refuse it unless `ACTIVE`), so a
+//! disconnect — done by another function — invalidates it on the next read.
 
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
-use shared::account::TokenError;
+use shared::account::{Account, AccountStatus, TokenError};
 use shared::http_surface::{ApiError, ErrorCode};
 use tiktok::{CreatorInfo, ErrorClass};
 use tokio::sync::Mutex;
@@ -15,14 +20,30 @@ pub const CACHE_TTL: Duration = Duration::from_secs(60);
 
 #[derive(Default)]
 pub struct CreatorCache {
-    entries: Mutex<HashMap<String, (Instant, CreatorInfo)>>,
+    entries: Mutex<HashMap<String, Entry>>,
+}
+
+struct Entry {
+    at: Instant,
+    token_version: u64,
+    info: CreatorInfo,
 }
 
 impl CreatorCache {
-    pub async fn get(&self, deps: &Deps, account_id: &str) -> Result<CreatorInfo, ApiError> {
-        if let Some((at, info)) = self.entries.lock().await.get(account_id) {
-            if at.elapsed() < CACHE_TTL {
-                return Ok(info.clone());
+    /// creator_info for `account` as just read from the table; a cached
+    /// answer only while the account is `ACTIVE` under the same connection.
+    pub async fn get(&self, deps: &Deps, account: &Account) -> Result<CreatorInfo, ApiError> {
+        let account_id = account.id.as_str();
+        {
+            let mut entries = self.entries.lock().await;
+            if account.status != AccountStatus::Active {
+                entries.remove(account_id);
+                return Err(ApiError::new(ErrorCode::Conflict, "the account is not connected"));
+            }
+            if let Some(e) = entries.get(account_id) {
+                if e.token_version == account.token_version && e.at.elapsed() < CACHE_TTL {
+                    return Ok(e.info.clone());
+                }
             }
         }
         let token = deps.keeper.access_token(account_id).await.map_err(token_error)?;
@@ -45,7 +66,8 @@ impl CreatorCache {
                 }
             }
         })?;
-        self.entries.lock().await.insert(account_id.to_owned(), (Instant::now(), info.clone()));
+        let entry = Entry { at: Instant::now(), token_version: account.token_version, info: info.clone() };
+        self.entries.lock().await.insert(account_id.to_owned(), entry);
         Ok(info)
     }
 }

@@ -64,6 +64,17 @@ impl Deps {
     }
 }
 
+/// The app secret could not be read: a 503 when it may come back, else a 500.
+pub(crate) fn secret_error(e: shared::vault::SecretError) -> ApiError {
+    tracing::error!(error = %e, "app secret");
+    match e {
+        shared::vault::SecretError::Unavailable(_) => {
+            ApiError::new(ErrorCode::Unavailable, "a backing service is unavailable; retry later")
+        }
+        shared::vault::SecretError::Invalid(_) => ApiError::new(ErrorCode::Internal, "internal error"),
+    }
+}
+
 /// Routes one request. Every outcome is a response; `Err` is left for the
 /// runtime's own failures.
 pub async fn handle(request: Request, deps: &Deps) -> Result<Response<Body>, Error> {
@@ -114,7 +125,7 @@ enum Route {
 }
 
 fn recognise(method: &str, segments: &[&str]) -> Result<Route, ApiError> {
-    let rest = |from: usize| segments[from..].join("/");
+    let rest = |from: usize| segments.get(from..).unwrap_or_default().join("/");
     let route = match (method, segments) {
         ("GET", ["health"]) => Route::Health,
         ("GET", ["openapi.json"]) => Route::OpenApi,

@@ -1,21 +1,19 @@
 //! `GET /posts?account_id=&status=&from=&to=&limit=&cursor=`: a page of the
-//! tenant's posts by a Query on the owner index. The cursor is the page's
-//! last key, encoded; one from another tenant is refused.
+//! tenant's posts by a Query on the owner index. Every parameter is checked
+//! before the query: times within the table's years and in order, known
+//! statuses, a cursor this API sealed for this tenant and query
+//! (`shared::post::cursor`).
 
-use std::collections::HashMap;
-
-use aws_sdk_dynamodb::types::AttributeValue;
-use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine};
+use foundation::time_format::parse_client_instant;
 use foundation::time_format::rfc3339;
 use lambda_http::{http::StatusCode, Request, RequestExt};
 use serde::Serialize;
 use shared::http_surface::{json_response, ApiError, ApiResult};
 use shared::ids::AccountId;
 use shared::post::store::PostQuery;
-use shared::post::PostStatus;
-use shared::schema;
+use shared::post::{cursor, PostStatus};
 use shared::tenant::TenantId;
-use time::{format_description::well_known::Rfc3339, OffsetDateTime};
+use time::OffsetDateTime;
 
 use crate::post_view::PostView;
 use crate::Deps;
@@ -27,38 +25,28 @@ pub struct PostPageView {
     pub next_cursor: Option<String>,
 }
 
-const CURSOR_KEYS: [&str; 4] = [schema::PK, schema::SK, schema::GSI_BY_OWNER_PK, schema::GSI_BY_OWNER_SK];
-
-fn encode_cursor(key: &HashMap<String, AttributeValue>) -> Option<String> {
-    let map: HashMap<&str, &str> = CURSOR_KEYS
-        .iter()
-        .filter_map(|k| key.get(*k).and_then(|v| v.as_s().ok()).map(|v| (*k, v.as_str())))
-        .collect();
-    serde_json::to_vec(&map).ok().map(|bytes| URL_SAFE_NO_PAD.encode(bytes))
-}
-
-fn decode_cursor(raw: &str, tenant: &TenantId) -> Result<HashMap<String, AttributeValue>, ApiError> {
-    let bad = || ApiError::bad_request("cursor is not one this API issued");
-    let bytes = URL_SAFE_NO_PAD.decode(raw).map_err(|_| bad())?;
-    let map: HashMap<String, String> = serde_json::from_slice(&bytes).map_err(|_| bad())?;
-    if map.len() != CURSOR_KEYS.len() || CURSOR_KEYS.iter().any(|k| !map.contains_key(*k)) {
-        return Err(bad());
-    }
-    if map[schema::GSI_BY_OWNER_PK] != schema::keys::posts_of(tenant.as_str())
-        || !map[schema::PK].starts_with(&schema::keys::posts_prefix(tenant.as_str()))
-    {
-        return Err(bad());
-    }
-    Ok(map.into_iter().map(|(k, v)| (k, AttributeValue::S(v))).collect())
-}
-
-fn time_param(name: &str, raw: Option<&str>) -> Result<Option<String>, ApiError> {
+/// A time bound: RFC 3339, within the years the table's keys can hold.
+fn time_param(name: &str, raw: Option<&str>) -> Result<Option<OffsetDateTime>, ApiError> {
     raw.map(|r| {
-        OffsetDateTime::parse(r, &Rfc3339)
-            .map(rfc3339)
-            .map_err(|_| ApiError::bad_request(format!("{name} must be an RFC 3339 time")))
+        parse_client_instant(r).ok_or_else(|| {
+            ApiError::bad_request(format!("{name} must be an RFC 3339 time between the years 1970 and 9999"))
+        })
     })
     .transpose()
+}
+
+/// The status filter: known statuses, each once, so the `IN` list stays
+/// within DynamoDB's 100 operands whatever the query repeats.
+fn status_param(raw: Option<&str>) -> Result<Vec<PostStatus>, ApiError> {
+    let mut statuses = Vec::new();
+    for s in raw.map(|r| r.split(',')).into_iter().flatten() {
+        let status =
+            PostStatus::parse(s).ok_or_else(|| ApiError::bad_request(format!("unknown status {s:?}")))?;
+        if !statuses.contains(&status) {
+            statuses.push(status);
+        }
+    }
+    Ok(statuses)
 }
 
 #[utoipa::path(get, path = "/posts", tag = "posts",
@@ -74,17 +62,15 @@ pub async fn list(deps: &Deps, tenant: &TenantId, request: &Request) -> ApiResul
         return Err(ApiError::bad_request(format!("unknown query parameter {unknown:?}")));
     }
     let account_id = params.first("account_id").map(AccountId::parse).transpose()?.map(String::from);
-    let statuses = match params.first("status") {
-        None => vec![],
-        Some(raw) => raw
-            .split(',')
-            .map(|s| {
-                PostStatus::parse(s).ok_or_else(|| ApiError::bad_request(format!("unknown status {s:?}")))
-            })
-            .collect::<Result<_, _>>()?,
-    };
+    let statuses = status_param(params.first("status"))?;
     let from = time_param("from", params.first("from"))?;
     let to = time_param("to", params.first("to"))?;
+    if let (Some(from), Some(to)) = (from, to) {
+        if from > to {
+            return Err(ApiError::bad_request("from must not be later than to"));
+        }
+    }
+    let (from, to) = (from.map(rfc3339), to.map(rfc3339));
     let limit = match params.first("limit") {
         None => 50,
         Some(raw) => raw
@@ -93,14 +79,21 @@ pub async fn list(deps: &Deps, tenant: &TenantId, request: &Request) -> ApiResul
             .filter(|n| (1..=100).contains(n))
             .ok_or_else(|| ApiError::bad_request("limit must be within 1..=100"))?,
     };
-    let start = params.first("cursor").map(|c| decode_cursor(c, tenant)).transpose()?;
     let q = PostQuery { account_id, statuses, from, to, limit };
+    let ring = &deps.keeper.secrets.get().await.map_err(crate::secret_error)?.ring;
+    let start = match params.first("cursor") {
+        None => None,
+        Some(raw) => Some(
+            cursor::open(ring, tenant.as_str(), &q, raw)
+                .ok_or_else(|| ApiError::bad_request("cursor is not one this API issued for this query"))?,
+        ),
+    };
     let page = deps.posts.list(tenant.as_str(), &q, start).await?;
     Ok(json_response(
         StatusCode::OK,
         &PostPageView {
             posts: page.posts.into_iter().map(Into::into).collect(),
-            next_cursor: page.next.as_ref().and_then(encode_cursor),
+            next_cursor: page.next.as_ref().and_then(|key| cursor::seal(ring, tenant.as_str(), &q, key)),
         },
     ))
 }

@@ -5,7 +5,7 @@
 use foundation::time_format::rfc3339;
 use lambda_http::{http::StatusCode, Request};
 use serde::{Deserialize, Serialize};
-use shared::http_surface::{json_body, json_response, ApiError, ApiResult, ErrorCode};
+use shared::http_surface::{body_bytes, json_body, json_response, ApiError, ApiResult, ErrorCode};
 use shared::ids::{AccountId, MediaId, PostId};
 use shared::media::store::MediaItem;
 use shared::post::idempotency::{request_hash, Created, IdempotencyKey};
@@ -92,14 +92,16 @@ async fn validate(
         intake::check_schedule(scheduled_at, OffsetDateTime::now_utc(), deps.config.schedule_horizon_days)
             .map_err(intake_error)?;
     intake::parse_privacy(&settings.privacy_level).map_err(intake_error)?;
-    let mut items: Vec<Option<MediaItem>> = Vec::with_capacity(settings.media_ids.len());
-    for raw in &settings.media_ids {
-        let id = MediaId::parse(raw)?;
-        items.push(deps.media.get(tenant, &id).await?);
-    }
+    // Every count and id is checked before the first read.
+    intake::check_media_ids(settings.kind, &settings.media_ids).map_err(intake_error)?;
+    let ids = settings.media_ids.iter().map(|raw| MediaId::parse(raw)).collect::<Result<Vec<_>, _>>()?;
+    let account_id = AccountId::parse(account_id)?;
+
+    let items: Vec<Option<MediaItem>> = deps.media.get_many(tenant, &ids).await?;
     intake::check_media(settings.kind, &settings.media_ids, &items).map_err(intake_error)?;
 
-    let account = crate::accounts::owned(deps, tenant, account_id).await?;
+    let account = crate::accounts::owned(deps, tenant, account_id.as_str()).await?;
+    crate::accounts::require_active(&account)?;
     let needed = match settings.post_mode {
         PostMode::DirectPost => "video.publish",
         PostMode::MediaUpload => "video.upload",
@@ -110,7 +112,7 @@ async fn validate(
             format!("the account did not grant {needed}, which {:?} needs; reconnect it", settings.post_mode),
         ));
     }
-    let info = deps.creators.get(deps, &account.id).await?;
+    let info = deps.creators.get(deps, &account).await?;
     let video_seconds =
         items.iter().flatten().find_map(|m| m.facts.as_ref().and_then(|f| f.duration_seconds));
     CreatorRules { info: &info }
@@ -141,10 +143,8 @@ pub async fn create(deps: &Deps, tenant: &TenantId, request: &Request) -> ApiRes
             ApiError::bad_request("Idempotency-Key must be 1-128 visible ASCII characters")
         })?),
     };
-    let raw: serde_json::Value = json_body(request, deps.config.max_body_bytes)?;
-    let hash = request_hash(&raw);
-    let new: NewPost =
-        serde_json::from_value(raw).map_err(|e| ApiError::bad_request(format!("invalid body: {e}")))?;
+    let new: NewPost = json_body(request, deps.config.max_body_bytes)?;
+    let hash = request_hash(body_bytes(request));
     let account_id = String::from(AccountId::parse(&new.account_id)?);
     let settings = PostSettings {
         kind: new.kind,
@@ -226,8 +226,14 @@ pub async fn get(deps: &Deps, tenant: &TenantId, raw_id: &str) -> ApiResult {
         (status = 422, body = crate::openapi::ErrorBody)),
     security(("api_key" = [])))]
 pub async fn edit(deps: &Deps, tenant: &TenantId, raw_id: &str, request: &Request) -> ApiResult {
-    let mut post = owned(deps, tenant, raw_id).await?;
+    // The body is checked before anything is read.
     let edit: PostEdit = json_body(request, deps.config.max_body_bytes)?;
+    if let Some(ids) = &edit.media_ids {
+        // The widest rule of any kind (a photo post's) before the post is read;
+        // the post's own kind is checked once it is.
+        intake::check_media_ids(PostKind::Photo, ids).map_err(intake_error)?;
+    }
+    let mut post = owned(deps, tenant, raw_id).await?;
     if !post.status.is_editable() {
         return Err(not_editable(post.status));
     }

@@ -67,6 +67,9 @@ impl TryFrom<String> for Note {
         if chars > NOTE_MAX_CHARS {
             return Err(format!("note is {chars} characters; the limit is {NOTE_MAX_CHARS}"));
         }
+        if let Some((position, c)) = foundation::text::forbidden_char(&raw) {
+            return Err(foundation::text::forbidden_char_message("note", position, c));
+        }
         Ok(Self(raw.trim().to_owned()))
     }
 }

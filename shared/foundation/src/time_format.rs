@@ -20,6 +20,19 @@ pub fn rfc3339(at: OffsetDateTime) -> String {
     to_utc(at).and_then(|utc| utc.format(&Rfc3339).ok()).unwrap_or_default()
 }
 
+/// The years an instant a client sends may fall in, in UTC: every one of
+/// them is written as a 20-character RFC 3339 time that sorts as it should
+/// in the table's keys.
+pub const CLIENT_YEARS: std::ops::RangeInclusive<i32> = 1970..=9999;
+
+/// Reads an RFC 3339 instant a client sent, as UTC; `None` when it is not
+/// RFC 3339, or when its UTC form leaves [`CLIENT_YEARS`]
+/// (`9999-12-31T23:59:59-23:59`, `0000-01-01T00:00:00+01:00`).
+pub fn parse_client_instant(raw: &str) -> Option<OffsetDateTime> {
+    let utc = to_utc(OffsetDateTime::parse(raw, &Rfc3339).ok()?)?;
+    CLIENT_YEARS.contains(&utc.year()).then_some(utc)
+}
+
 /// Minute bucket of the due index: `YYYY-MM-DDTHH:MM` in UTC.
 pub fn minute_bucket(at: OffsetDateTime) -> String {
     let at = to_utc(at).unwrap_or(at);
@@ -56,6 +69,20 @@ mod tests {
         assert_eq!(rfc3339(datetime!(2026-11-30 19:30:05 +01:00)), "2026-11-30T18:30:05Z");
         assert_eq!(minute_bucket(datetime!(2026-11-30 19:30:59 +01:00)), "2026-11-30T18:30");
         assert_eq!(iso_date(datetime!(2026-02-03 0:00 UTC).date()), "2026-02-03");
+    }
+
+    #[test]
+    fn client_instants_are_utc_and_within_the_writable_years() {
+        assert_eq!(
+            parse_client_instant("2026-11-30T19:30:05+01:00"),
+            Some(datetime!(2026-11-30 18:30:05 UTC))
+        );
+        assert_eq!(parse_client_instant("9999-12-31T23:59:59-23:59"), None, "beyond year 9999 in UTC");
+        assert_eq!(parse_client_instant("0000-01-01T00:00:00+01:00"), None, "year -1 in UTC");
+        assert_eq!(parse_client_instant("1969-12-31T23:59:59Z"), None);
+        assert_eq!(parse_client_instant("tomorrow"), None);
+        let last = parse_client_instant("9999-12-31T23:59:59Z").expect("the last writable second");
+        assert_eq!(rfc3339(last), "9999-12-31T23:59:59Z");
     }
 
     #[test]

@@ -9,7 +9,11 @@
 //!    wants the account; connecting it again resumes its posts) — which
 //!    deletes the sealed tokens and drops it from the refresh index in the
 //!    same write;
-//! 3. hold its pending posts (idempotent; a repeat finds nothing to hold).
+//! 3. when the tenant asked, release the TikTok account's owner record, so
+//!    that TikTok account can be connected to another workspace (the
+//!    account record stays, `DISCONNECTED`; connecting it again to the same
+//!    workspace continues it);
+//! 4. hold its pending posts (idempotent; a repeat finds nothing to hold).
 //!
 //! A token that cannot be decrypted is an error, never a reason to skip the
 //! revocation quietly: the tenant asked for the grant to die at TikTok.
@@ -118,6 +122,10 @@ pub async fn disconnect(
         DisconnectCause::RemovedAtTikTok => {
             keeper.accounts.mark_removed_at_tiktok(&account.id, reason).await?;
         }
+    }
+    if cause == DisconnectCause::Tenant {
+        // Also on a repeat, so a disconnect that failed after step 2 finishes.
+        keeper.accounts.release_owner(account).await?;
     }
     let held_posts =
         keeper.posts.hold_account_posts(&account.tenant, &account.id, "disconnect", reason).await?;

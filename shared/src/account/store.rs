@@ -157,11 +157,45 @@ impl AccountStore {
         Ok(accounts)
     }
 
+    /// Releases the TikTok account's owner record, if `account` still holds
+    /// it, so the TikTok account can be connected to another workspace. The
+    /// account record stays (`DISCONNECTED`, with its history); a record a
+    /// newer connection wrote is left alone.
+    pub async fn release_owner(&self, account: &Account) -> Result<(), StoreError> {
+        let (pk, sk) = schema::keys::open_id(&account.open_id);
+        let result = self
+            .dynamodb
+            .delete_item()
+            .table_name(&self.table)
+            .key(schema::PK, s(pk))
+            .key(schema::SK, s(sk))
+            .condition_expression("account_id = :id")
+            .expression_attribute_values(":id", s(&account.id))
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(()),
+            // Released already, or another connection owns it now.
+            Err(e) if condition_failed(&e) => Ok(()),
+            Err(e) => Err(StoreError::from_sdk("dynamodb", e)),
+        }
+    }
+
+    /// The account a connection of `open_id` by `tenant` continues: the
+    /// owner record's, or the tenant's own account it released on
+    /// disconnect (so connecting again resumes it instead of starting over).
+    async fn existing_for(&self, tenant: &str, open_id: &str) -> Result<Option<Account>, StoreError> {
+        match self.by_open_id(open_id).await? {
+            Some(owned) => Ok(Some(owned)),
+            None => Ok(self.list(tenant).await?.into_iter().find(|a| a.open_id == open_id)),
+        }
+    }
+
     /// Stores a completed connection: a new account, or the same tenant's
     /// existing one updated (profile, scopes, fresh tokens, `ACTIVE`).
     pub async fn connect(&self, c: Connection<'_>, ring: &KeyRing) -> Result<Account, ConnectError> {
         let now = OffsetDateTime::now_utc();
-        let existing = self.by_open_id(&c.tokens.open_id).await?;
+        let existing = self.existing_for(c.tenant, &c.tokens.open_id).await?;
         if let Some(existing) = &existing {
             if existing.tenant != c.tenant {
                 return Err(ConnectError::OwnedByAnotherTenant);

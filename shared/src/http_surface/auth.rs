@@ -31,6 +31,11 @@ impl AuthMode {
     }
 }
 
+/// The one answer to every failed authentication: which check failed
+/// (no header, a malformed one, an unknown or revoked key, missing claims)
+/// would tell a prober what to try next, so it is logged, never answered.
+pub const UNAUTHORIZED_MESSAGE: &str = "missing or invalid credentials";
+
 /// The calling tenant, or a 401 that does not say which check failed.
 pub async fn tenant_of(
     request: &Request,
@@ -40,13 +45,16 @@ pub async fn tenant_of(
     match mode {
         AuthMode::ApiKey => {
             let header = request.headers().get("authorization").and_then(|v| v.to_str().ok());
-            let key = bearer(header).map_err(|e| unauthorized(&e.to_string()))?;
+            let key = bearer(header).map_err(|e| {
+                tracing::info!(reason = %e, "credentials refused");
+                unauthorized()
+            })?;
             let key = SecretString::from(key.to_owned());
             match tenants.authenticate(&key).await? {
                 Ok(tenant) => Ok(tenant),
                 Err(e) => {
                     tracing::info!(reason = %e, "api key refused");
-                    Err(unauthorized("invalid API key"))
+                    Err(unauthorized())
                 }
             }
         }
@@ -57,14 +65,14 @@ pub async fn tenant_of(
                 }
                 _ => None,
             };
-            claims
-                .and_then(|c| c.get(tenant_claim))
-                .and_then(|t| TenantId::parse(t))
-                .ok_or_else(|| unauthorized("no tenant in the verified token claims"))
+            claims.and_then(|c| c.get(tenant_claim)).and_then(|t| TenantId::parse(t)).ok_or_else(|| {
+                tracing::info!("no tenant in the verified token claims");
+                unauthorized()
+            })
         }
     }
 }
 
-fn unauthorized(message: &str) -> ApiError {
-    ApiError::new(ErrorCode::Unauthorized, message)
+fn unauthorized() -> ApiError {
+    ApiError::new(ErrorCode::Unauthorized, UNAUTHORIZED_MESSAGE)
 }

@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 use std::time::Duration;
 
-use aws_sdk_dynamodb::types::AttributeValue;
+use aws_sdk_dynamodb::types::{AttributeValue, KeysAndAttributes};
 use aws_sdk_s3::presigning::PresigningConfig;
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
@@ -14,6 +14,11 @@ use super::{ContentType, MediaId, MediaKey, MediaKind};
 use crate::dynamo::{condition_failed, get_item, s};
 use crate::{error::StoreError, schema, tenant::TenantId};
 use foundation::time_format::rfc3339;
+
+/// DynamoDB's most keys in one `BatchGetItem`.
+pub const BATCH_GET_MAX: usize = 100;
+/// How many times keys left unprocessed are asked again before giving up.
+const BATCH_GET_ROUNDS: u32 = 5;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
@@ -122,6 +127,74 @@ impl MediaStore {
         get_item(&self.dynamodb, &self.table, schema::keys::media(tenant.as_str(), &id.to_string())).await
     }
 
+    /// The tenant's media items for `ids`, in the same order (`None` = not
+    /// the tenant's or absent), read with consistent `BatchGetItem`s of at
+    /// most [`BATCH_GET_MAX`] keys. Callers bound `ids` first (a post takes
+    /// at most 35); keys DynamoDB leaves unprocessed are asked again, a
+    /// bounded number of times.
+    pub async fn get_many(
+        &self,
+        tenant: &TenantId,
+        ids: &[MediaId],
+    ) -> Result<Vec<Option<MediaItem>>, StoreError> {
+        let mut found: HashMap<String, MediaItem> = HashMap::new();
+        let mut unique: Vec<&MediaId> = Vec::new();
+        for id in ids {
+            if !unique.contains(&id) {
+                unique.push(id);
+            }
+        }
+        for chunk in unique.chunks(BATCH_GET_MAX) {
+            let keys: Vec<HashMap<String, AttributeValue>> = chunk
+                .iter()
+                .map(|id| {
+                    let (pk, sk) = schema::keys::media(tenant.as_str(), &id.to_string());
+                    HashMap::from([(schema::PK.to_owned(), s(pk)), (schema::SK.to_owned(), s(sk))])
+                })
+                .collect();
+            let mut pending = Some(
+                KeysAndAttributes::builder()
+                    .set_keys(Some(keys))
+                    .consistent_read(true)
+                    .build()
+                    .map_err(|e| StoreError::Corrupt(e.to_string()))?,
+            );
+            let mut rounds = 0;
+            while let Some(request) = pending.take() {
+                rounds += 1;
+                if rounds > BATCH_GET_ROUNDS {
+                    return Err(StoreError::Unavailable {
+                        service: "dynamodb",
+                        message: "BatchGetItem left keys unprocessed".into(),
+                    });
+                }
+                let out = self
+                    .dynamodb
+                    .batch_get_item()
+                    .request_items(&self.table, request)
+                    .send()
+                    .await
+                    .map_err(|e| StoreError::from_sdk("dynamodb", e))?;
+                let items = out.responses.and_then(|mut r| r.remove(&self.table)).unwrap_or_default();
+                for item in items {
+                    let media: MediaItem = crate::dynamo::from_item(item)?;
+                    found.insert(media.id.to_string(), media);
+                }
+                pending = out
+                    .unprocessed_keys
+                    .and_then(|mut u| u.remove(&self.table))
+                    .filter(|k| !k.keys().is_empty());
+                if pending.is_some() {
+                    tokio::time::sleep(Duration::from_millis(50 << rounds.min(4))).await;
+                }
+            }
+        }
+        Ok(ids
+            .iter()
+            .map(|id| found.get(&id.to_string()).filter(|m| m.tenant == tenant.as_str()).cloned())
+            .collect())
+    }
+
     /// Records the verdict of a check, once: only a `PENDING_UPLOAD` record
     /// changes, so concurrent checks agree on one outcome.
     pub async fn settle(&self, item: &MediaItem) -> Result<bool, StoreError> {
@@ -167,8 +240,17 @@ impl MediaStore {
             request = request.checksum_sha256(checksum);
         }
         let presigned = request.presigned(config).await.map_err(|e| StoreError::from_sdk("s3", e))?;
-        let mut headers: HashMap<String, String> =
-            presigned.headers().map(|(k, v)| (k.to_owned(), v.to_owned())).collect();
+        // Only what the signature covers: the SDK also attaches headers it
+        // does not sign (on Lambda, `x-amzn-trace-id` with our trace id),
+        // which the client need not send and must not be handed.
+        let signed = signed_headers(presigned.uri());
+        let mut headers: HashMap<String, String> = presigned
+            .headers()
+            .filter(|(k, _)| {
+                signed.iter().any(|s| s.eq_ignore_ascii_case(k)) && !k.eq_ignore_ascii_case("host")
+            })
+            .map(|(k, v)| (k.to_ascii_lowercase(), v.to_owned()))
+            .collect();
         headers.insert("content-type".into(), item.content_type.as_str().into());
         headers.insert("content-length".into(), item.declared_size.to_string());
         Ok(UploadSlot {
@@ -243,6 +325,15 @@ impl ObjectRanges<'_> {
         }
         Ok(bytes)
     }
+}
+
+/// The header names a presigned URL's `X-Amz-SignedHeaders` lists.
+fn signed_headers(uri: &str) -> Vec<String> {
+    url::Url::parse(uri)
+        .ok()
+        .and_then(|u| u.query_pairs().find(|(k, _)| k == "X-Amz-SignedHeaders").map(|(_, v)| v.into_owned()))
+        .map(|v| v.split(';').map(str::to_owned).collect())
+        .unwrap_or_default()
 }
 
 fn hex_to_base64(hex_digest: &str) -> Option<String> {

@@ -107,10 +107,9 @@ impl PostStore {
     }
 }
 
-/// A stable hash of a request body (its canonical JSON).
-pub fn request_hash(value: &serde_json::Value) -> String {
+/// The hash of a request body over its bytes as received: a retry sends the
+/// same bytes; a body that differs in any byte is another request.
+pub fn request_hash(body: &[u8]) -> String {
     use sha2::{Digest, Sha256};
-    // serde_json maps keep keys sorted, so equal bodies serialise alike.
-    let canonical = serde_json::to_vec(value).unwrap_or_default();
-    hex::encode(Sha256::digest(canonical))
+    hex::encode(Sha256::digest(body))
 }

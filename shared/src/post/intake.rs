@@ -2,7 +2,9 @@
 //! the request and what the stores and TikTok said (media items, creator
 //! info, the clock). Each failure names the rule and the measured value.
 
-use time::{format_description::well_known::Rfc3339, Duration, OffsetDateTime};
+use foundation::text::{forbidden_char, forbidden_char_message};
+use foundation::time_format::parse_client_instant;
+use time::{Duration, OffsetDateTime};
 
 use super::{PostKind, PostMode};
 use crate::media::store::{MediaItem, MediaStatus};
@@ -53,6 +55,11 @@ pub fn check_text(kind: PostKind, caption: &str, description: Option<&str>) -> R
         PostKind::Photo => MAX_PHOTO_TITLE_UTF16,
     };
     let name = if kind == PostKind::Video { "caption" } else { "caption (photo title)" };
+    for (field, text) in [(name, Some(caption)), ("description", description)] {
+        if let Some((position, c)) = text.and_then(forbidden_char) {
+            return invalid(forbidden_char_message(field, position, c));
+        }
+    }
     let len = utf16_len(caption);
     if len > limit {
         return invalid(format!("{name} is {len} UTF-16 units; the limit is {limit}"));
@@ -73,23 +80,27 @@ pub fn check_schedule(
     now: OffsetDateTime,
     horizon_days: u64,
 ) -> Result<OffsetDateTime, IntakeError> {
-    let at = OffsetDateTime::parse(raw, &Rfc3339)
-        .or_else(|_| invalid(format!("scheduled_at {raw:?} is not an RFC 3339 time")))?;
-    if at < now + Duration::seconds(MIN_LEAD_SECONDS) {
+    let Some(at) = parse_client_instant(raw) else {
+        return invalid(format!(
+            "scheduled_at {raw:?} is not an RFC 3339 time between the years 1970 and 9999"
+        ));
+    };
+    if now.checked_add(Duration::seconds(MIN_LEAD_SECONDS)).is_none_or(|earliest| at < earliest) {
         return invalid(format!("scheduled_at must be at least {MIN_LEAD_SECONDS} s in the future"));
     }
-    if at > now + Duration::days(horizon_days as i64) {
+    let horizon = Duration::days(i64::try_from(horizon_days).unwrap_or(i64::MAX / 86_400_000));
+    if now.checked_add(horizon).is_none_or(|latest| at > latest) {
         return invalid(format!("scheduled_at is beyond the scheduling horizon of {horizon_days} days"));
     }
     Ok(at)
 }
 
-/// Media: the right count for the kind, each the tenant's, `READY`, of the
-/// post's kind. `items` are in request order (`None` = not found).
-pub fn check_media(kind: PostKind, ids: &[String], items: &[Option<MediaItem>]) -> Result<(), IntakeError> {
-    let (min, max, want) = match kind {
-        PostKind::Video => (1, 1, MediaKind::Video),
-        PostKind::Photo => (1, MAX_PHOTOS, MediaKind::Photo),
+/// Media ids, before anything is read: the right count for the kind, none
+/// twice. Checked first, so a request with 2,000 ids costs no I/O.
+pub fn check_media_ids(kind: PostKind, ids: &[String]) -> Result<(), IntakeError> {
+    let (min, max) = match kind {
+        PostKind::Video => (1, 1),
+        PostKind::Photo => (1, MAX_PHOTOS),
     };
     if !(min..=max).contains(&ids.len()) {
         return invalid(
@@ -97,10 +108,21 @@ pub fn check_media(kind: PostKind, ids: &[String], items: &[Option<MediaItem>]) 
         );
     }
     let mut seen = std::collections::HashSet::new();
+    if let Some(twice) = ids.iter().find(|id| !seen.insert(*id)) {
+        return invalid(format!("media {twice} is listed twice"));
+    }
+    Ok(())
+}
+
+/// Media items, once read: each the tenant's, `READY`, of the post's kind.
+/// `items` are in request order (`None` = not found).
+pub fn check_media(kind: PostKind, ids: &[String], items: &[Option<MediaItem>]) -> Result<(), IntakeError> {
+    check_media_ids(kind, ids)?;
+    let want = match kind {
+        PostKind::Video => MediaKind::Video,
+        PostKind::Photo => MediaKind::Photo,
+    };
     for (id, item) in ids.iter().zip(items) {
-        if !seen.insert(id) {
-            return invalid(format!("media {id} is listed twice"));
-        }
         let Some(item) = item else { return refused(format!("media {id} does not exist")) };
         if item.kind != want {
             return invalid(format!("media {id} is a {:?}, not a {want:?}", item.kind).to_lowercase());
@@ -196,6 +218,7 @@ impl CreatorRules<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use time::format_description::well_known::Rfc3339;
 
     #[test]
     fn captions_are_measured_in_utf16_units_and_never_truncated() {
@@ -214,6 +237,19 @@ mod tests {
     }
 
     #[test]
+    fn control_characters_and_bidi_overrides_are_refused_with_their_position() {
+        let nul = check_text(PostKind::Video, "before\u{0}after", None);
+        assert!(
+            matches!(&nul, Err(IntakeError::Invalid(m)) if m.contains("U+0000") && m.contains("character 6")),
+            "{nul:?}"
+        );
+        assert!(check_text(PostKind::Video, "\u{1b}[2J\u{7}", None).is_err());
+        assert!(check_text(PostKind::Video, "invoice\u{202e}gnp.exe", None).is_err());
+        assert!(check_text(PostKind::Photo, "title", Some("c1 \u{9b} control")).is_err());
+        assert_eq!(check_text(PostKind::Video, "two\nlines\tand a tab", None), Ok(()));
+    }
+
+    #[test]
     fn schedules_must_be_ahead_and_within_the_horizon() {
         let now = OffsetDateTime::parse("2026-11-22T10:00:00Z", &Rfc3339).expect("time");
         assert!(check_schedule("2026-11-22T10:05:00Z", now, 30).is_ok());
@@ -221,5 +257,7 @@ mod tests {
         assert!(check_schedule("2026-11-22T10:00:30Z", now, 30).is_err());
         assert!(check_schedule("2026-12-23T10:00:00Z", now, 30).is_err());
         assert!(check_schedule("tomorrow", now, 30).is_err());
+        assert!(check_schedule("9999-12-31T23:59:59-23:59", now, 30).is_err(), "no panic past year 9999");
+        assert!(check_schedule("0000-01-01T00:00:00+01:00", now, 30).is_err());
     }
 }

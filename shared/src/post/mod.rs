@@ -4,6 +4,7 @@
 //! and publish references the pipeline reads (`pipeline`), and TikTok's
 //! verdict on a publish applied to its post (`settle`).
 
+pub mod cursor;
 pub mod idempotency;
 pub mod intake;
 pub mod model;

@@ -106,3 +106,37 @@ async fn removal_at_tiktok_takes_the_same_path_without_revoking() {
     let held = w.deps.keeper.posts.get(&tenant.id, &post).await.expect("get").expect("post");
     assert_eq!(held.status, PostStatus::Held);
 }
+
+#[tokio::test]
+async fn a_disconnected_tiktok_account_can_be_connected_to_another_workspace() {
+    let w = World::start(86_400).await;
+    let (a, b) = (w.tenant().await, w.tenant().await);
+    let id = w.connect(&a, "travel_tom").await;
+    let refused = common::location(&w.callback(&w.consent(&b, "travel_tom").await, None).await);
+    assert_eq!(common::param(&refused, "error").as_deref(), Some("account_owned_by_another_workspace"));
+
+    let reply = w.disconnect(&id, Some(&a.key)).await;
+    assert_eq!(reply.status, 200, "{}", reply.text);
+    let theirs = w.connect(&b, "travel_tom").await;
+    assert_ne!(theirs, id, "a new account of the other workspace");
+    let account = w.account(&theirs).await;
+    assert_eq!((account.tenant.as_str(), account.status), (b.id.as_str(), AccountStatus::Active));
+    assert_eq!(w.account(&id).await.status, AccountStatus::Disconnected, "the old record stays");
+    let owner = w.deps.keeper.accounts.by_open_id(&account.open_id).await.expect("get").expect("owner");
+    assert_eq!(owner.id, theirs, "webhooks now reach the new workspace's account");
+
+    // The first workspace cannot take it back while the other holds it.
+    let back = common::location(&w.callback(&w.consent(&a, "travel_tom").await, None).await);
+    assert_eq!(common::param(&back, "error").as_deref(), Some("account_owned_by_another_workspace"));
+}
+
+#[tokio::test]
+async fn connecting_again_to_the_same_workspace_continues_the_disconnected_account() {
+    let w = World::start(86_400).await;
+    let tenant = w.tenant().await;
+    let id = w.connect(&tenant, "chef_maria").await;
+    assert_eq!(w.disconnect(&id, Some(&tenant.key)).await.status, 200);
+    let again = w.connect(&tenant, "chef_maria").await;
+    assert_eq!(again, id, "the same account, not a second one");
+    assert_eq!(w.account(&id).await.status, AccountStatus::Active);
+}
