@@ -102,7 +102,7 @@ async fn add_faults(
 }
 
 async fn clear_faults(State(state): State<Shared>, Query(q): Query<HashMap<String, String>>) -> StatusCode {
-    state.faults().clear(q.get("endpoint").map(String::as_str));
+    state.faults().clear(q.get("endpoint").map(String::as_str), q.get("open_id").map(String::as_str));
     StatusCode::NO_CONTENT
 }
 

@@ -56,6 +56,9 @@ pub struct FaultSpec {
     pub code: Option<String>,
     pub message: Option<String>,
     pub latency_ms: Option<u64>,
+    /// Only calls made for this creator match (by bearer token; for `upload` the upload's
+    /// post; for `token` the code or refresh token in the form). Parallel tests sharing one
+    /// sandbox scope their faults to their own creator. `revoke_token` revokes this account.
     pub open_id: Option<String>,
 }
 
@@ -91,17 +94,63 @@ impl Faults {
         Ok(())
     }
 
-    pub fn clear(&mut self, endpoint: Option<&str>) {
-        self.rules.retain(|r| endpoint.is_some_and(|e| r.spec.endpoint != e));
+    /// Clears the rules of `endpoint` (all without), only those scoped to `open_id` if given.
+    pub fn clear(&mut self, endpoint: Option<&str>, open_id: Option<&str>) {
+        self.rules.retain(|r| {
+            let endpoint_matches = endpoint.is_none_or(|e| r.spec.endpoint == e);
+            let owner_matches = open_id.is_none_or(|o| r.spec.open_id.as_deref() == Some(o));
+            !(endpoint_matches && owner_matches)
+        });
     }
 
-    /// The rules that fire for this call: total latency and at most one other fault.
-    fn fire(&mut self, endpoint: &str) -> (u64, Option<FaultSpec>) {
+    /// Whether a `drop` rule named for the `webhook` endpoint (never `*`) swallows the next
+    /// webhook event for `open_id`: the event is never delivered.
+    pub fn drop_webhook(&mut self, open_id: &str) -> bool {
+        let mut rng = rand::rng();
+        let mut dropped = false;
+        for rule in self.rules.iter_mut() {
+            let matches = rule.spec.endpoint == "webhook"
+                && matches!(rule.spec.kind, FaultKind::Drop | FaultKind::DropUnprocessed)
+                && rule.spec.open_id.as_deref().is_none_or(|o| o == open_id);
+            if !matches {
+                continue;
+            }
+            let fires = match (rule.remaining.as_mut(), rule.spec.probability) {
+                (Some(n), _) if *n > 0 => {
+                    *n -= 1;
+                    true
+                }
+                (None, Some(p)) => rng.random_bool(p),
+                _ => false,
+            };
+            if fires {
+                rule.fired += 1;
+                dropped = true;
+                break;
+            }
+        }
+        self.rules.retain(|r| r.remaining != Some(0));
+        dropped
+    }
+
+    /// Whether a rule for `endpoint` is scoped to a creator (the caller must be identified).
+    fn scoped(&self, endpoint: &str) -> bool {
+        self.rules
+            .iter()
+            .any(|r| (r.spec.endpoint == endpoint || r.spec.endpoint == "*") && r.spec.open_id.is_some())
+    }
+
+    /// The rules that fire for this call (made for `caller`, when known): total latency and
+    /// at most one other fault.
+    fn fire(&mut self, endpoint: &str, caller: Option<&str>) -> (u64, Option<FaultSpec>) {
         let mut rng = rand::rng();
         let mut latency = 0;
         let mut terminal = None;
         for rule in self.rules.iter_mut() {
             if rule.spec.endpoint != endpoint && rule.spec.endpoint != "*" {
+                continue;
+            }
+            if rule.spec.open_id.as_deref().is_some_and(|scope| caller != Some(scope)) {
                 continue;
             }
             let is_latency = rule.spec.kind == FaultKind::Latency;
@@ -155,26 +204,24 @@ pub fn endpoint_name(path: &str) -> Option<&'static str> {
 pub async fn inject(State(state): State<Shared>, request: Request, next: Next) -> Response {
     let Some(name) = endpoint_name(request.uri().path()) else { return next.run(request).await };
     state.count_call(name);
-    let (latency, fault) = state.faults().fire(name);
+    let scoped = state.faults().scoped(name);
+    let (request, caller) = if scoped { identify(&state, name, request).await } else { (request, None) };
+    let (latency, fault) = state.faults().fire(name, caller.as_deref());
     if latency > 0 {
         tokio::time::sleep(Duration::from_millis(latency)).await;
     }
     let Some(fault) = fault else { return next.run(request).await };
     tracing::info!(endpoint = name, kind = ?fault.kind, "fault injected");
-    let oauth_shape = matches!(name, "token" | "revoke");
+    if matches!(fault.kind, FaultKind::Http429 | FaultKind::Http5xx | FaultKind::ErrorCode) {
+        // Received in full, then answered (a big chunk PUT answered early would
+        // reach the client as a broken pipe, not as this answer).
+        let mut body = request.into_body().into_data_stream();
+        while let Some(Ok(_)) = futures::StreamExt::next(&mut body).await {}
+        return answer(&fault, name);
+    }
     match fault.kind {
         FaultKind::Latency => next.run(request).await,
-        FaultKind::Http429 => ApiError::rate_limited().into_response(),
-        FaultKind::Http5xx => {
-            let status = fault.status.and_then(|s| StatusCode::from_u16(s).ok());
-            ApiError::new(
-                status.unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
-                "internal_error",
-                "injected fault",
-            )
-            .into_response()
-        }
-        FaultKind::ErrorCode => error_code(&fault, oauth_shape),
+        FaultKind::Http429 | FaultKind::Http5xx | FaultKind::ErrorCode => answer(&fault, name),
         FaultKind::Drop | FaultKind::DropUnprocessed => {
             let (parts, body) = request.into_parts();
             // Receive the whole body first: the client has sent its request.
@@ -191,6 +238,52 @@ pub async fn inject(State(state): State<Shared>, request: Request, next: Next) -
             }
             next.run(request).await
         }
+    }
+}
+
+/// The creator a call is made for: the bearer token's account; for a chunk PUT the account of
+/// the upload's post; for the token endpoint the account of the form's code or refresh token
+/// (the small form body is read and put back).
+async fn identify(state: &Shared, name: &str, request: Request) -> (Request, Option<String>) {
+    if name == "upload" {
+        let id = request.uri().path().trim_start_matches("/upload/").trim_end_matches('/').to_string();
+        let store = state.store();
+        let open_id = store.uploads.get(&id).and_then(|p| store.posts.get(p)).map(|p| p.open_id.clone());
+        return (request, open_id);
+    }
+    if name == "token" {
+        let (parts, body) = request.into_parts();
+        let Ok(bytes) = axum::body::to_bytes(body, 64 * 1024).await else {
+            return (Request::from_parts(parts, Body::empty()), None);
+        };
+        let open_id = {
+            let store = state.store();
+            url::form_urlencoded::parse(&bytes).find_map(|(k, v)| match k.as_ref() {
+                "refresh_token" => store.refresh.get(v.as_ref()).map(|r| r.open_id.clone()),
+                "code" => store.codes.get(v.as_ref()).map(|c| c.open_id.clone()),
+                _ => None,
+            })
+        };
+        return (Request::from_parts(parts, Body::from(bytes)), open_id);
+    }
+    let open_id = bearer_account(state, request.headers());
+    (request, open_id)
+}
+
+/// The answer of a fault that answers (429, 5xx, an error code).
+fn answer(fault: &FaultSpec, name: &str) -> Response {
+    match fault.kind {
+        FaultKind::Http429 => ApiError::rate_limited().into_response(),
+        FaultKind::Http5xx => {
+            let status = fault.status.and_then(|s| StatusCode::from_u16(s).ok());
+            ApiError::new(
+                status.unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
+                "internal_error",
+                "injected fault",
+            )
+            .into_response()
+        }
+        _ => error_code(fault, matches!(name, "token" | "revoke")),
     }
 }
 

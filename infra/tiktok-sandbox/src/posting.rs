@@ -193,6 +193,8 @@ fn create(
             uploaded_bytes: 0,
             downloaded_bytes: 0,
             next_chunk: 0,
+            content: Sha256::new(),
+            images_sha256: Vec::new(),
             upload_expires_at_ms: now + settings.upload_url_ttl_secs * 1000,
             caption_sha256: draft.caption,
             post_id: None,

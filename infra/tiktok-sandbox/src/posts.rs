@@ -10,6 +10,7 @@ use axum::Json;
 use rand::Rng;
 use serde::Deserialize;
 use serde_json::{json, Value};
+use sha2::{Digest, Sha256};
 
 use crate::auth::authenticate;
 use crate::chunks::ChunkPlan;
@@ -69,6 +70,10 @@ pub struct Post {
     pub uploaded_bytes: u64,
     pub downloaded_bytes: u64,
     pub next_chunk: u64,
+    /// Running hash of the video bytes accepted so far (chunks in order, or the pulled body).
+    pub content: Sha256,
+    /// Hash of each photo pulled so far, in order.
+    pub images_sha256: Vec<String>,
     pub upload_expires_at_ms: i64,
     pub caption_sha256: Option<String>,
     pub post_id: Option<String>,
@@ -98,6 +103,8 @@ impl Post {
             },
             status: self.status.as_str(),
             bytes_received: self.uploaded_bytes + self.downloaded_bytes,
+            content_sha256: (!self.photo).then(|| hex::encode(self.content.clone().finalize())),
+            images_sha256: self.images_sha256.clone(),
             caption_sha256: self.caption_sha256.clone(),
             post_id: self.post_id.clone(),
             published_at: now_secs,

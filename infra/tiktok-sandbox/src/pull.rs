@@ -1,6 +1,8 @@
 //! PULL_FROM_URL: the sandbox really downloads the media, following no redirect, and checks
 //! photos (JPEG/WebP, short side ≤ 1080 px) as TikTok does.
 
+use sha2::{Digest, Sha256};
+
 use crate::posts::{self, Status};
 use crate::state::{Sandbox, Shared};
 
@@ -52,7 +54,7 @@ async fn download_video(state: &Sandbox, publish_id: &str, url: &str) -> Result<
         if total > MAX_VIDEO_BYTES {
             return Err(());
         }
-        if !add_downloaded(state, publish_id, chunk.len() as u64) {
+        if !add_downloaded(state, publish_id, &chunk, false) {
             return Ok(false);
         }
     }
@@ -69,7 +71,7 @@ async fn download_photo(state: &Sandbox, publish_id: &str, url: &str) -> Result<
         return Err("photo_pull_failed");
     }
     let bytes = response.bytes().await.map_err(|_| "photo_pull_failed")?;
-    add_downloaded(state, publish_id, bytes.len() as u64);
+    add_downloaded(state, publish_id, &bytes, true);
     check_photo(&bytes)
 }
 
@@ -90,11 +92,17 @@ pub fn check_photo(bytes: &[u8]) -> Result<(), &'static str> {
     Ok(())
 }
 
-fn add_downloaded(state: &Sandbox, publish_id: &str, bytes: u64) -> bool {
+/// Counts and hashes downloaded bytes: a whole photo, or the next piece of a video.
+fn add_downloaded(state: &Sandbox, publish_id: &str, bytes: &[u8], photo: bool) -> bool {
     let mut store = state.store();
     match store.posts.get_mut(publish_id) {
         Some(post) if post.status == Status::ProcessingDownload => {
-            post.downloaded_bytes += bytes;
+            post.downloaded_bytes += bytes.len() as u64;
+            if photo {
+                post.images_sha256.push(hex::encode(Sha256::digest(bytes)));
+            } else {
+                post.content.update(bytes);
+            }
             true
         }
         _ => false,

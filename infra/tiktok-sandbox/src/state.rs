@@ -83,6 +83,11 @@ pub struct LedgerEntry {
     pub post_mode: &'static str,
     pub status: &'static str,
     pub bytes_received: u64,
+    /// SHA-256 (hex) of the video bytes as received: the accepted chunks in order, or the
+    /// pulled body. `None` for photos.
+    pub content_sha256: Option<String>,
+    /// SHA-256 (hex) of each pulled photo, in carousel order. Empty for videos.
+    pub images_sha256: Vec<String>,
     pub caption_sha256: Option<String>,
     pub post_id: Option<String>,
     pub published_at: i64,

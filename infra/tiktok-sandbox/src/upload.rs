@@ -8,6 +8,7 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use futures::StreamExt;
 use serde_json::json;
+use sha2::{Digest, Sha256};
 
 use crate::envelope::{log_id, ApiError};
 use crate::posts::{self, Source, Status};
@@ -21,7 +22,7 @@ pub async fn put_chunk(
     headers: HeaderMap,
     body: Body,
 ) -> Result<Response, ApiError> {
-    let (publish_id, expected, replay, plan) = {
+    let (publish_id, expected, replay, plan, mut content) = {
         let store = state.store();
         let publish_id = store
             .uploads
@@ -43,7 +44,7 @@ pub async fn put_chunk(
         };
         let expected = (post.next_chunk < plan.total_chunk_count).then(|| plan.range(post.next_chunk));
         let replay = post.next_chunk.checked_sub(1).map(|i| plan.range(i));
-        (publish_id, expected, replay, plan)
+        (publish_id, expected, replay, plan, post.content.clone())
     };
     let content_type = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
     if !VIDEO_TYPES.iter().any(|t| content_type.starts_with(t)) {
@@ -66,7 +67,7 @@ pub async fn put_chunk(
     if total != plan.video_size {
         return Err(range_mismatch());
     }
-    let received = count_body(body).await?;
+    let received = count_body(body, &mut content).await?;
     if received != last - first + 1 {
         return Err(ApiError::invalid_file_upload("body length does not match Content-Range"));
     }
@@ -80,6 +81,8 @@ pub async fn put_chunk(
             }
             post.uploaded_bytes += received;
             post.next_chunk += 1;
+            // The hash so far plus this chunk: chunks are taken strictly in order.
+            post.content = content;
             post.next_chunk == plan.total_chunk_count
         };
         if complete {
@@ -100,12 +103,14 @@ fn chunk_answer(complete: bool) -> Response {
     (status, Json(body)).into_response()
 }
 
-async fn count_body(body: Body) -> Result<u64, ApiError> {
+/// Counts the body's bytes, hashing them into `content`.
+async fn count_body(body: Body, content: &mut Sha256) -> Result<u64, ApiError> {
     let mut stream = body.into_data_stream();
     let mut received = 0u64;
     while let Some(frame) = stream.next().await {
         let frame = frame.map_err(|_| ApiError::invalid_file_upload("the upload body was cut short"))?;
         received += frame.len() as u64;
+        content.update(&frame);
     }
     Ok(received)
 }

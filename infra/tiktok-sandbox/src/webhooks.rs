@@ -26,6 +26,10 @@ struct Delivery {
 pub fn emit(state: &Sandbox, open_id: &str, event: &str, content: Value) {
     let settings = state.settings();
     let Some(url) = settings.webhook_url.clone() else { return };
+    if state.faults().drop_webhook(open_id) {
+        tracing::info!(%event, "webhook event dropped (fault)");
+        return;
+    }
     let create_time = unix_now();
     let content = content.to_string();
     let body = json!({

@@ -140,3 +140,70 @@ async fn reset_clears_state_but_keeps_the_data_set() {
     assert_eq!(env.admin_get("/_sandbox/dataset").await["videos"].as_array().unwrap().len(), before);
     assert_eq!(env.admin_get("/_sandbox/calls").await["creator_info"], 1);
 }
+
+#[tokio::test]
+async fn a_fault_scoped_to_a_creator_spares_everyone_else_and_is_cleared_alone() {
+    let env = env().await;
+    let maria = env.connect("chef_maria").await;
+    let (maria_token, maria_id) =
+        (maria["access_token"].as_str().unwrap().to_string(), maria["open_id"].as_str().unwrap().to_string());
+    let tom = env.access_token("travel_tom").await;
+    let scoped =
+        json!({"endpoint": "creator_info", "kind": "http_5xx", "probability": 1.0, "open_id": maria_id});
+    env.admin("/_sandbox/faults", scoped).await;
+    env.admin("/_sandbox/faults", json!({"endpoint": "status", "kind": "http_429", "probability": 1.0}))
+        .await;
+    let info = "/v2/post/publish/creator_info/query/";
+    assert_eq!(env.api(&maria_token, info, json!({})).await.0, StatusCode::INTERNAL_SERVER_ERROR);
+    assert_eq!(env.api(&tom, info, json!({})).await.0, StatusCode::OK, "another creator is spared");
+    // Clearing one creator's faults leaves the others' rules.
+    let cleared =
+        env.http.delete(env.url(&format!("/_sandbox/faults?open_id={maria_id}"))).send().await.unwrap();
+    assert!(cleared.status().is_success());
+    assert_eq!(env.api(&maria_token, info, json!({})).await.0, StatusCode::OK);
+    let rules = env.admin_get("/_sandbox/faults").await;
+    assert_eq!(rules["faults"].as_array().unwrap().len(), 1, "{rules}");
+    assert_eq!(rules["faults"][0]["spec"]["endpoint"], "status");
+}
+
+#[tokio::test]
+async fn a_chunk_fault_is_scoped_by_the_uploads_creator_and_the_ledger_hashes_what_was_taken() {
+    let env = env().await;
+    let maria = env.connect("chef_maria").await;
+    let (token, open_id) =
+        (maria["access_token"].as_str().unwrap().to_string(), maria["open_id"].as_str().unwrap().to_string());
+    let (status, body) = env
+        .api(
+            &token,
+            "/v2/post/publish/video/init/",
+            direct_post("t", "SELF_ONLY", file_source(1000, 1000, 1)),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let url = body["data"]["upload_url"].as_str().unwrap().to_string();
+    let fault =
+        json!({"endpoint": "upload", "kind": "http_5xx", "status": 503, "count": 1, "open_id": open_id});
+    env.admin("/_sandbox/faults", fault).await;
+    let bytes: Vec<u8> = (0..1000u32).map(|i| (i * 7 % 251) as u8).collect();
+    let put = || {
+        env.http
+            .put(&url)
+            .header("content-type", "video/mp4")
+            .header("content-range", "bytes 0-999/1000")
+            .body(bytes.clone())
+            .send()
+    };
+    assert_eq!(put().await.unwrap().status(), StatusCode::SERVICE_UNAVAILABLE, "the upload's creator");
+    assert_eq!(put().await.unwrap().status(), StatusCode::CREATED);
+    let sha = hex::encode(<sha2::Sha256 as sha2::Digest>::digest(&bytes));
+    for _ in 0..100 {
+        let ledger = env.admin_get("/_sandbox/ledger").await;
+        if let Some(entry) = ledger["posts"].as_array().unwrap().first() {
+            assert_eq!(entry["content_sha256"], sha);
+            assert_eq!(entry["bytes_received"], 1000);
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    panic!("the post never reached the ledger");
+}
