@@ -14,5 +14,9 @@
     clippy::unreachable
 )]
 
+mod crashes;
+mod errors;
+mod media;
 mod pipeline;
+mod sandbox;
 mod world;

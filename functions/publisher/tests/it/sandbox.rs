@@ -1,0 +1,184 @@
+//! TikTok's side of one test, on the stack's shared sandbox: faults scoped
+//! to the test's own creator (tests run in parallel on one sandbox), a
+//! per-creator call counter, every post TikTok created for the creator (the
+//! ledger holds only finished ones), and raw sends to the publish queue (what
+//! SQS's at-least-once delivery does to a message).
+
+use std::time::Duration;
+
+use serde_json::{json, Value};
+use sha2::{Digest, Sha256};
+use shared::ids::PostId;
+use shared::post::queue::PublishMessage;
+use shared::post::{Post, PostStatus};
+use shared::tenant::TenantId;
+
+use crate::world::World;
+
+/// Where a publish ends (or stops to wait for a person).
+pub const SETTLED: &[PostStatus] = &[
+    PostStatus::Published,
+    PostStatus::InboxDelivered,
+    PostStatus::Failed,
+    PostStatus::NeedsAttention,
+    PostStatus::Held,
+];
+
+/// Marks the latency rules that only count calls.
+const COUNTER: &str = "call counter";
+
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    hex::encode(Sha256::digest(bytes))
+}
+
+/// `size` bytes that start like an MP4 and go on pseudo-randomly: a chunk
+/// sent twice, dropped or out of order changes the hash TikTok records.
+pub fn video_bytes(size: usize, seed: u64) -> Vec<u8> {
+    let mut bytes = testkit::media_files::mp4(320, 240, 30, 30, true);
+    bytes.truncate(size);
+    let mut x = seed | 1;
+    while bytes.len() < size {
+        // xorshift64: fast and good enough to make every chunk distinct.
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        let word = x.to_le_bytes();
+        let take = (size - bytes.len()).min(word.len());
+        bytes.extend_from_slice(&word[..take]);
+    }
+    bytes
+}
+
+impl World {
+    /// Adds a sandbox fault that fires only on calls made for `open_id`.
+    pub async fn fault(&self, open_id: &str, mut spec: Value) {
+        spec["open_id"] = json!(open_id);
+        let answer = self
+            .http
+            .post(format!("{}/_sandbox/faults", self.sandbox))
+            .json(&spec)
+            .send()
+            .await
+            .expect("fault");
+        let status = answer.status();
+        assert!(status.is_success(), "fault {spec} refused: {}", answer.text().await.unwrap_or_default());
+    }
+
+    /// Clears every fault scoped to `open_id` (left by an earlier run on
+    /// this stack), and only those.
+    pub async fn clear_faults(&self, open_id: &str) {
+        let mut url = url::Url::parse(&format!("{}/_sandbox/faults", self.sandbox)).expect("url");
+        url.query_pairs_mut().append_pair("open_id", open_id);
+        let answer = self.http.delete(url).send().await.expect("clear faults");
+        assert!(answer.status().is_success(), "clear faults: {}", answer.status());
+    }
+
+    /// Counts from now on every call made for `open_id` to `endpoint`.
+    pub async fn count_calls(&self, open_id: &str, endpoint: &str) {
+        let spec = json!({"endpoint": endpoint, "kind": "latency", "latency_ms": 0, "probability": 1.0, "message": COUNTER});
+        self.fault(open_id, spec).await;
+    }
+
+    async fn rules(&self, open_id: &str, endpoint: &str) -> Vec<Value> {
+        let faults: Value = self
+            .http
+            .get(format!("{}/_sandbox/faults", self.sandbox))
+            .send()
+            .await
+            .expect("faults")
+            .json()
+            .await
+            .expect("json");
+        faults["faults"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default()
+            .into_iter()
+            .filter(|r| r["spec"]["open_id"] == open_id && r["spec"]["endpoint"] == endpoint)
+            .collect()
+    }
+
+    /// Calls made for `open_id` to `endpoint` since [`World::count_calls`].
+    pub async fn calls(&self, open_id: &str, endpoint: &str) -> u64 {
+        self.rules(open_id, endpoint)
+            .await
+            .iter()
+            .filter(|r| r["spec"]["message"] == COUNTER)
+            .map(|r| r["fired"].as_u64().unwrap_or(0))
+            .sum()
+    }
+
+    /// Every post TikTok created for `open_id`, finished or not.
+    pub async fn tiktok_posts(&self, open_id: &str) -> Vec<Value> {
+        let posts: Value = self
+            .http
+            .get(format!("{}/_sandbox/posts", self.sandbox))
+            .send()
+            .await
+            .expect("sandbox posts")
+            .json()
+            .await
+            .expect("json");
+        posts["posts"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default()
+            .into_iter()
+            .filter(|p| p["open_id"] == open_id)
+            .collect()
+    }
+
+    /// Sends `post`'s `Publish` message to the publish queue with the real
+    /// SQS client, as a redelivery would bring it again.
+    pub async fn send_publish(&self, post: &Post, delay_secs: i32) {
+        let message = PublishMessage::Publish {
+            tenant: TenantId::parse(&post.tenant).expect("tenant"),
+            post_id: PostId::parse(&post.id).expect("post id"),
+        };
+        let queue = std::env::var("PUBLISH_QUEUE_URL").expect("PUBLISH_QUEUE_URL");
+        self.aws
+            .sqs
+            .send_message()
+            .queue_url(queue)
+            .message_body(message.encode())
+            .delay_seconds(delay_secs)
+            .send()
+            .await
+            .expect("send message");
+    }
+
+    /// The post as stored now.
+    pub async fn read(&self, post: &Post) -> Post {
+        self.posts.get(&post.tenant, &post.id).await.expect("read").expect("post")
+    }
+
+    /// Ticks the dispatcher for `secs` and checks the post stays in
+    /// `status` meanwhile: nothing sends it to TikTok again.
+    pub async fn stays(&self, post: &Post, status: PostStatus, secs: u64) -> Post {
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(secs);
+        loop {
+            self.tick().await;
+            let now = self.read(post).await;
+            assert_eq!(now.status, status, "moved on: {:?}", now.history);
+            if tokio::time::Instant::now() >= deadline {
+                return now;
+            }
+            tokio::time::sleep(Duration::from_secs(2)).await;
+        }
+    }
+}
+
+/// The statuses a post went through, in order.
+pub fn trail(post: &Post) -> Vec<PostStatus> {
+    post.history.iter().map(|h| h.to).collect()
+}
+
+/// Seconds between the `n`th entry into `from` and the next entry into `to`.
+pub fn gap(post: &Post, from: PostStatus, n: usize, to: PostStatus) -> f64 {
+    let parse = |at: &str| {
+        time::OffsetDateTime::parse(at, &time::format_description::well_known::Rfc3339).expect("time")
+    };
+    let (i, left) = post.history.iter().enumerate().filter(|(_, h)| h.to == from).nth(n).expect("entry");
+    let right = post.history.iter().skip(i + 1).find(|h| h.to == to).expect("next entry");
+    (parse(&right.at) - parse(&left.at)).as_seconds_f64()
+}
