@@ -187,9 +187,10 @@ pub mod keys {
     }
 
     /// `CALLS#{account}#{kind}#{window}` / `CALLS` — the TikTok calls of one
-    /// kind (`init`, `creator_info`, `status`, `posts`) an account made in a
-    /// window (a UTC minute `YYYY-MM-DDTHH:MM`, or a day `YYYY-MM-DD`),
-    /// counted atomically by every concurrent publisher.
+    /// kind (`init`, `creator_info`, `status`, `posts`) an account made,
+    /// shared by every concurrent publisher: for the per-minute kinds the
+    /// window is `sliding` (one slot per allowed call holding its time), for
+    /// `posts` a UTC day `YYYY-MM-DD` (an atomic counter).
     pub fn account_calls(account: &str, kind: &str, window: &str) -> (String, String) {
         (format!("CALLS#{account}#{kind}#{window}"), "CALLS".to_owned())
     }

@@ -1,7 +1,15 @@
-//! TikTok's rate limits, shared by every concurrent publisher: one atomic
-//! counter per account, call kind and window in the table. A full window is
-//! not a failure: the caller waits for the next one (the post goes to
-//! RETRY_WAIT, a status check is sent again later).
+//! TikTok's rate limits, shared by every concurrent publisher through the
+//! table. A full window is not a failure: the caller waits until a call is
+//! allowed again (the post goes to RETRY_WAIT, a status check is sent again
+//! later).
+//!
+//! Per-minute limits are sliding windows, as TikTok (and the sandbox) count
+//! them: fixed calendar minutes would let 6 inits at the end of one minute and
+//! 6 more at the start of the next through, and TikTok would refuse the
+//! second six with 429. One item per account and call kind holds `limit`
+//! slots, each the time of the call it granted; a slot is free once that call
+//! is [`WINDOW`] old, so no window ever holds more than `limit` calls. The
+//! daily cap counts posts per UTC day, one atomic counter per day.
 
 use aws_sdk_dynamodb::types::AttributeValue;
 use shared::dynamo::{condition_failed, s};
@@ -35,16 +43,19 @@ impl Call {
     }
 }
 
-/// The window `at` falls in: its name in the key and when the next one starts.
-pub fn window(call: Call, at: OffsetDateTime) -> (String, OffsetDateTime) {
-    let minute_start = at.replace_time(Time::from_hms(at.hour(), at.minute(), 0).unwrap_or(Time::MIDNIGHT));
-    match call {
-        Call::DailyPost => {
-            let day = at.replace_time(Time::MIDNIGHT);
-            (foundation::time_format::iso_date(at.date()), day + Duration::days(1))
-        }
-        _ => (foundation::time_format::minute_bucket(at), minute_start + Duration::minutes(1)),
-    }
+/// A per-minute slot is free again this long after the call it granted: a
+/// minute, plus a margin for the time between taking the slot and TikTok
+/// receiving the call (its clock starts when the call arrives).
+pub const WINDOW: Duration = Duration::seconds(62);
+/// The key's window name of the sliding per-minute limits.
+pub const SLIDING: &str = "sliding";
+/// Conflicting claims (another publisher took the slot read) tried again.
+const CLAIM_TRIES: u32 = 25;
+
+/// The UTC day `at` falls in: its name in the key and when the next starts.
+pub fn day_window(at: OffsetDateTime) -> (String, OffsetDateTime) {
+    let day = at.replace_time(Time::MIDNIGHT);
+    (foundation::time_format::iso_date(at.date()), day + Duration::days(1))
 }
 
 /// The counters.
@@ -70,15 +81,98 @@ impl Limiter {
     }
 
     /// Takes one call of `call` for `account` at `now`: `Ok(None)` when
-    /// granted, `Ok(Some(next window))` when the window is full. One
-    /// conditional `UpdateItem`: concurrent publishers never overshoot.
+    /// granted, `Ok(Some(time))` when the limit is reached until `time`.
+    /// Conditional writes: concurrent publishers never overshoot.
     pub async fn take(
         &self,
         account: &str,
         call: Call,
         now: OffsetDateTime,
     ) -> Result<Option<OffsetDateTime>, StoreError> {
-        let (name, next) = window(call, now);
+        match call {
+            Call::DailyPost => self.take_daily(account, now).await,
+            _ => self.take_sliding(account, call, now).await,
+        }
+    }
+
+    /// One slot of the sliding window: read the slots, claim a free one on
+    /// condition that it still holds what was read; another publisher that
+    /// claimed it first makes this one read again.
+    async fn take_sliding(
+        &self,
+        account: &str,
+        call: Call,
+        now: OffsetDateTime,
+    ) -> Result<Option<OffsetDateTime>, StoreError> {
+        let (pk, sk) = schema::keys::account_calls(account, call.name(), SLIDING);
+        let limit = usize::try_from(self.limit(call)).unwrap_or(usize::MAX);
+        let now_ms = millis(now);
+        let free_before = now_ms - WINDOW.whole_milliseconds() as i64;
+        for _ in 0..CLAIM_TRIES {
+            let item = self
+                .dynamodb
+                .get_item()
+                .table_name(&self.table)
+                .key(schema::PK, s(pk.clone()))
+                .key(schema::SK, s(sk.clone()))
+                .consistent_read(true)
+                .send()
+                .await
+                .map_err(|e| StoreError::from_sdk("dynamodb", e))?
+                .item
+                .unwrap_or_default();
+            let slots: Vec<Option<i64>> = (0..limit)
+                .map(|i| item.get(&slot(i)).and_then(|v| v.as_n().ok()).and_then(|n| n.parse().ok()))
+                .collect();
+            let free: Vec<usize> = (0..limit)
+                .filter(|&i| slots.get(i).copied().flatten().is_none_or(|t| t <= free_before))
+                .collect();
+            if free.is_empty() {
+                let oldest = slots.iter().flatten().min().copied().unwrap_or(now_ms);
+                return Ok(Some(from_millis(oldest) + WINDOW));
+            }
+            // A random free slot: concurrent publishers rarely pick the same.
+            let pick = free.get(rand::random_range(0..free.len())).copied().unwrap_or(0);
+            let mut update = self
+                .dynamodb
+                .update_item()
+                .table_name(&self.table)
+                .key(schema::PK, s(pk.clone()))
+                .key(schema::SK, s(sk.clone()))
+                .update_expression("SET #slot = :now, #exp = :exp")
+                .expression_attribute_names("#slot", slot(pick))
+                .expression_attribute_names("#exp", schema::TTL_ATTRIBUTE)
+                .expression_attribute_values(":now", AttributeValue::N(now_ms.to_string()))
+                .expression_attribute_values(
+                    ":exp",
+                    AttributeValue::N((now + Duration::days(2)).unix_timestamp().to_string()),
+                );
+            update = match slots.get(pick).copied().flatten() {
+                Some(held) => update
+                    .condition_expression("#slot = :held")
+                    .expression_attribute_values(":held", AttributeValue::N(held.to_string())),
+                None => update.condition_expression("attribute_not_exists(#slot)"),
+            };
+            match update.send().await {
+                Ok(_) => return Ok(None),
+                Err(e) if condition_failed(&e) => {
+                    tokio::time::sleep(std::time::Duration::from_millis(rand::random_range(5..50))).await;
+                }
+                Err(e) => return Err(StoreError::from_sdk("dynamodb", e)),
+            }
+        }
+        // Many publishers at once on one account: let this one wait a moment.
+        Ok(Some(now + Duration::seconds(1)))
+    }
+
+    /// The day's counter: one conditional `UpdateItem`.
+    async fn take_daily(
+        &self,
+        account: &str,
+        now: OffsetDateTime,
+    ) -> Result<Option<OffsetDateTime>, StoreError> {
+        let call = Call::DailyPost;
+        let (name, next) = day_window(now);
         let (pk, sk) = schema::keys::account_calls(account, call.name(), &name);
         let expires = (now + Duration::days(2)).unix_timestamp();
         let result = self
@@ -103,13 +197,12 @@ impl Limiter {
         }
     }
 
-    /// Gives back one call of `call` taken at `at` that was not made after
-    /// all (a later gate refused, or TikTok answered that nothing was
-    /// created), so the window counts only what really happened. Never
-    /// below zero.
-    pub async fn give_back(&self, account: &str, call: Call, at: OffsetDateTime) -> Result<(), StoreError> {
-        let (name, _) = window(call, at);
-        let (pk, sk) = schema::keys::account_calls(account, call.name(), &name);
+    /// Gives back the day's post slot taken at `at` for a post that did not
+    /// start after all (a later gate refused, or TikTok answered that nothing
+    /// was created), so the day counts only posts made. Never below zero.
+    pub async fn give_back_daily(&self, account: &str, at: OffsetDateTime) -> Result<(), StoreError> {
+        let (name, _) = day_window(at);
+        let (pk, sk) = schema::keys::account_calls(account, Call::DailyPost.name(), &name);
         let result = self
             .dynamodb
             .update_item()
@@ -131,15 +224,35 @@ impl Limiter {
     }
 }
 
+/// The attribute of slot `i`.
+fn slot(i: usize) -> String {
+    format!("slot{i}")
+}
+
+fn millis(at: OffsetDateTime) -> i64 {
+    i64::try_from(at.unix_timestamp_nanos() / 1_000_000).unwrap_or(i64::MAX)
+}
+
+fn from_millis(ms: i64) -> OffsetDateTime {
+    OffsetDateTime::from_unix_timestamp_nanos(i128::from(ms) * 1_000_000)
+        .unwrap_or(OffsetDateTime::UNIX_EPOCH)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use time::macros::datetime;
 
     #[test]
-    fn windows_are_utc_minutes_and_days() {
+    fn days_are_utc_days() {
         let at = datetime!(2026-11-30 18:30:42 UTC);
-        assert_eq!(window(Call::Init, at), ("2026-11-30T18:30".into(), datetime!(2026-11-30 18:31 UTC)));
-        assert_eq!(window(Call::DailyPost, at), ("2026-11-30".into(), datetime!(2026-12-01 0:00 UTC)));
+        assert_eq!(day_window(at), ("2026-11-30".into(), datetime!(2026-12-01 0:00 UTC)));
+    }
+
+    #[test]
+    fn slot_times_round_trip_in_milliseconds() {
+        let at = datetime!(2026-11-30 18:30:42.123 UTC);
+        assert_eq!(from_millis(millis(at)), at);
+        assert_eq!(from_millis(millis(at)) + WINDOW, datetime!(2026-11-30 18:31:44.123 UTC));
     }
 }

@@ -150,7 +150,9 @@ impl Claimed<'_> {
             .check(&choice)
             .map_err(|e| Stop::Fail(format!("the creator's current TikTok settings refuse the post: {e}")))?;
         self.take(Call::DailyPost, now, "the creator's daily post cap").await?;
-        if let Err(stop) = self.take(Call::Init, now, "init rate limit").await {
+        // The init slot as late as possible: TikTok's minute starts when the
+        // init arrives.
+        if let Err(stop) = self.take(Call::Init, OffsetDateTime::now_utc(), "init rate limit").await {
             // No post is started this time: the day's slot is not used up.
             self.give_back_daily(now).await;
             return Err(stop);
@@ -187,7 +189,7 @@ impl Claimed<'_> {
 
     /// Returns the day's post slot taken at `at` when no post was started.
     async fn give_back_daily(&self, at: OffsetDateTime) {
-        if let Err(e) = self.deps.limiter.give_back(&self.post.account_id, Call::DailyPost, at).await {
+        if let Err(e) = self.deps.limiter.give_back_daily(&self.post.account_id, at).await {
             // The count stays one too high for the day: stricter, never laxer.
             tracing::warn!(error = %e, "the daily post slot could not be given back");
         }
@@ -419,7 +421,12 @@ fn tiktok_stop(e: &TikTokError, call: &str) -> Stop {
             until: OffsetDateTime::now_utc()
                 + Duration::try_from(backoff(after)).unwrap_or(Duration::minutes(1)),
             reason: format!("TikTok {call} failed, will retry: {e}"),
-            metric: "Retried",
+            // TikTok's own rate limit is a wait like ours, never a failure.
+            metric: if e.failure().is_some_and(|f| f.code == "rate_limit_exceeded") {
+                "RateLimited"
+            } else {
+                "Retried"
+            },
         },
         ErrorClass::Wait => Stop::Wait {
             until: OffsetDateTime::now_utc() + Duration::hours(1) + jitter(),
