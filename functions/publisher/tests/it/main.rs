@@ -16,6 +16,8 @@
 
 mod crashes;
 mod errors;
+mod lifecycle;
+mod limits;
 mod media;
 mod pipeline;
 mod sandbox;
