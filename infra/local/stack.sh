@@ -17,6 +17,12 @@
 # the PID files in STACK_DIR name. WATCH_READY_TIMEOUT (600 s) bounds the wait
 # for the api function's first answer (it compiles first);
 # EVENT_SOURCES_SPEEDUP (1) runs the schedules' clock faster.
+# WATCH_RELOAD=1 lets watch rebuild and restart the functions when a file in
+# the tree changes. Off by default: a restart kills the process serving a
+# request, and watch then answers with its own 500 (an RFC 7807 body, no
+# x-request-id) that looks like the function's — any edit, another session's
+# build or `sam build` writing .aws-sam/ did it mid-run. The stack serves the
+# code it started with; `make down up` picks up changes.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
@@ -218,9 +224,14 @@ up() {
     # function (the widest SQS mapping's concurrency).
     wait "$watch_args_pid"
     mapfile -t watch_args < "$STACK_DIR/watch-args"
+    local reload=(--ignore-changes)
+    if [[ "${WATCH_RELOAD:-0}" == 1 ]]; then
+      reload=()
+      log "WATCH_RELOAD=1: a file change restarts the functions; requests in flight then get watch's own 500"
+    fi
     log "starting cargo lambda watch on http://$HOST:$WATCH_PORT (functions compile on first request)"
     (cd "$ROOT" && PATH="$VENV/bin:$PATH" start_bg watch \
-      "$VENV/bin/cargo-lambda" lambda watch -A "$HOST" -P "$WATCH_PORT" --disable-cors \
+      "$VENV/bin/cargo-lambda" lambda watch -A "$HOST" -P "$WATCH_PORT" --disable-cors "${reload[@]}" \
       --env-file "$ENV_FILE" "${watch_args[@]}")
     log "starting the event sources of template.yaml on $events_url"
     EVENT_SOURCES_PORT="$EVENT_SOURCES_PORT" start_bg event-sources \

@@ -189,3 +189,43 @@ async fn app_secret_holds_credentials_and_a_current_256_bit_key() {
     // 32 bytes in standard base64 is 44 characters with one '=' of padding.
     assert_eq!(key.len(), 44, "a 256-bit key");
 }
+
+/// Under `make test` and `make up`, `cargo lambda watch` serves the
+/// functions. A file changing in the tree (an edit, another session's build,
+/// `sam build` writing .aws-sam/) must not restart them: a restart kills the
+/// process serving a request, and watch answers with its own 500 — an RFC
+/// 7807 body without `x-request-id` — that looks like the function's.
+#[tokio::test]
+async fn the_local_gateway_keeps_answering_while_files_in_the_tree_change() {
+    let api = std::env::var("API_URL").expect("API_URL: run through `make test` (the stack with watch)");
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let probe = root.join(format!("infra/local/watch-probe-{}.tmp", ulid::Ulid::new()));
+    let http = reqwest::Client::new();
+    let health = format!("{api}/health");
+    // Warm: the first request may compile and start the function.
+    let first = http.get(&health).timeout(Duration::from_secs(600)).send().await.expect("watch answers");
+    assert_eq!(first.status(), 200);
+
+    let touching = {
+        let probe = probe.clone();
+        tokio::spawn(async move {
+            for i in 0..30 {
+                std::fs::write(&probe, format!("{i}\n")).expect("write the probe file");
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+        })
+    };
+    // Requests go on a while after the last change: a restart comes late
+    // when `cargo run` waits for another build's lock.
+    let until = std::time::Instant::now() + Duration::from_secs(10);
+    let mut answers = Vec::new();
+    while !touching.is_finished() || std::time::Instant::now() < until {
+        let reply = http.get(&health).timeout(Duration::from_secs(120)).send().await.expect("an answer");
+        let from_function = reply.headers().contains_key("x-request-id");
+        answers.push((reply.status().as_u16(), from_function));
+    }
+    touching.await.expect("probe writer");
+    std::fs::remove_file(&probe).expect("remove the probe file");
+    let lost: Vec<_> = answers.iter().filter(|(status, ours)| *status != 200 || !ours).collect();
+    assert!(lost.is_empty(), "{} of {} answers were not the function's: {lost:?}", lost.len(), answers.len());
+}
