@@ -182,8 +182,12 @@ async fn a_chunk_meeting_a_5xx_is_sent_again_and_every_byte_arrives_once() {
     assert_eq!(ledger[0]["content_sha256"], sha, "TikTok holds exactly the source bytes");
 }
 
+/// Two ways an upload breaks after init: TikTok answers a chunk 403 (the
+/// upload URL expired), or the publisher dies mid-upload. Either fails the
+/// post with the reason; neither sends a second init. (An upload is not
+/// resumed by another invocation: see `a publisher dying` below.)
 #[tokio::test]
-async fn an_expired_upload_url_fails_the_post_and_never_initiates_again() {
+async fn a_broken_upload_fails_the_post_and_never_initiates_again() {
     let w = World::start().await;
     let (tenant, account) = w.connect("pool_17").await;
     let open_id = account.open_id.clone();
@@ -210,4 +214,41 @@ async fn an_expired_upload_url_fails_the_post_and_never_initiates_again() {
     let created = w.tiktok_posts(&open_id).await;
     assert_eq!(created.len(), before + 1, "{created:?}");
     assert!(w.ledger(done.publish_id.as_deref().unwrap_or_default()).await.is_empty(), "nothing published");
+
+    // A publisher dying mid-upload. Its stand-in is frozen inside a chunk
+    // PUT (30 s), and nothing it sends afterwards lands (every chunk 503):
+    // as dead as a live process gets. Death's other half is time: the lease
+    // (PUBLISH_LEASE_SECS, 960 s, longer than the function's timeout) runs
+    // out — moved to the past in the table, with the post's due-index entry,
+    // instead of waiting 16 minutes. The dispatcher's tick and the publisher
+    // run for real from there.
+    w.clear_faults(&open_id).await;
+    w.count_calls(&open_id, "video_init").await;
+    w.fault(&open_id, json!({"endpoint": "upload", "kind": "latency", "latency_ms": 30_000, "count": 1}))
+        .await;
+    w.fault(&open_id, json!({"endpoint": "upload", "kind": "http_5xx", "status": 503, "probability": 1.0}))
+        .await;
+    let video = w.media(&tenant, ContentType::Mp4, video_bytes(24 * MIB, 171)).await;
+    let post = w.post(&tenant, &account, PostKind::Video, PostMode::DirectPost, &[video], 1).await;
+    w.tick().await;
+    let uploading =
+        w.until(&post, &[PostStatus::Uploading, PostStatus::Failed], Duration::from_secs(120)).await;
+    assert_eq!(uploading.status, PostStatus::Uploading, "{:?}", uploading.history);
+    w.expire_lease(&uploading).await;
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(120);
+    let done = loop {
+        w.tick().await;
+        let now = w.read(&post).await;
+        if now.status != PostStatus::Uploading || tokio::time::Instant::now() > deadline {
+            break now;
+        }
+        tokio::time::sleep(Duration::from_secs(2)).await;
+    };
+    assert_eq!(done.status, PostStatus::Failed, "{:?}", done.history);
+    let failed = done.history.last().expect("history");
+    assert!(failed.reason.contains("interrupted"), "{failed:?}");
+    w.stays(&post, PostStatus::Failed, 6).await;
+    assert_eq!(w.calls(&open_id, "video_init").await, 1, "never a second init");
+    // The 503 rule stays until the next run clears it: the frozen stand-in
+    // keeps retrying for a while, and a dead publisher sends nothing.
 }

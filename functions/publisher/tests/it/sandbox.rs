@@ -6,6 +6,7 @@
 
 use std::time::Duration;
 
+use aws_sdk_dynamodb::types::AttributeValue;
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 use shared::ids::PostId;
@@ -150,6 +151,32 @@ impl World {
     /// The post as stored now.
     pub async fn read(&self, post: &Post) -> Post {
         self.posts.get(&post.tenant, &post.id).await.expect("read").expect("post")
+    }
+
+    /// Makes `post`'s lease run out now, as time would: the lease's end and
+    /// the post's due-index entry (filed at the lease's end) move to the past.
+    pub async fn expire_lease(&self, post: &Post) {
+        let past = time::OffsetDateTime::now_utc() - time::Duration::seconds(2);
+        let (pk, sk) = shared::schema::keys::post(&post.tenant, &post.id);
+        self.aws
+            .dynamodb
+            .update_item()
+            .table_name(std::env::var("TABLE_NAME").expect("TABLE_NAME"))
+            .key(shared::schema::PK, AttributeValue::S(pk))
+            .key(shared::schema::SK, AttributeValue::S(sk))
+            .update_expression("SET lease_expires_at = :past")
+            .condition_expression("#status = :status AND updated_at = :updated")
+            .expression_attribute_names("#status", "status")
+            .expression_attribute_values(":past", AttributeValue::N(past.unix_timestamp().to_string()))
+            .expression_attribute_values(":status", AttributeValue::S(post.status.as_str().into()))
+            .expression_attribute_values(":updated", AttributeValue::S(post.updated_at.clone()))
+            .send()
+            .await
+            .expect("expire the lease");
+        assert!(
+            self.posts.refile(post, post.status, past).await.expect("refile"),
+            "the post moved meanwhile"
+        );
     }
 
     /// Ticks the dispatcher for `secs` and checks the post stays in
