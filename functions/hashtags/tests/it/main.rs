@@ -17,6 +17,7 @@ mod credentials;
 mod metrics;
 mod narrative;
 mod own;
+mod property;
 mod research;
 mod resilience;
 mod surface;

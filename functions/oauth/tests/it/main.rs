@@ -17,4 +17,5 @@ mod connect_flow;
 mod disconnect;
 mod init;
 mod log_hygiene;
+mod property;
 mod reconnect;
