@@ -98,6 +98,49 @@ async fn tiktoks_daily_caps_reschedule_the_post_instead_of_failing_it() {
     assert_eq!(w.tiktok_posts(&open_id).await.len(), before, "nothing was created at TikTok");
 }
 
+/// Reauth: TikTok answers init `access_token_invalid` (401; nothing was
+/// created). The token is refreshed once and the init sent again; a fresh
+/// token refused as well holds the post until the account is reconnected.
+#[tokio::test]
+async fn an_init_refused_for_the_token_is_refreshed_once_then_held() {
+    let w = World::start().await;
+    let (tenant, account) = w.connect("pool_13").await;
+    let open_id = account.open_id.clone();
+    w.clear_faults(&open_id).await;
+    let before = w.tiktok_posts(&open_id).await.len();
+    w.count_calls(&open_id, "video_init").await;
+    w.count_calls(&open_id, "token").await;
+    let invalid =
+        json!({"endpoint": "video_init", "kind": "error_code", "code": "access_token_invalid", "count": 1});
+    w.fault(&open_id, invalid.clone()).await;
+    let video = w.media(&tenant, ContentType::Mp4, video_bytes(MIB, 13)).await;
+    let post = w
+        .post(&tenant, &account, PostKind::Video, PostMode::DirectPost, std::slice::from_ref(&video), 1)
+        .await;
+    w.tick().await;
+    let done = w.until(&post, SETTLED, Duration::from_secs(120)).await;
+
+    assert_eq!(done.status, PostStatus::Published, "{:?}", done.history);
+    assert_eq!(w.calls(&open_id, "token").await, 1, "refreshed once");
+    assert_eq!(w.calls(&open_id, "video_init").await, 2, "refused, then sent again with the new token");
+    assert_eq!(w.ledger(done.publish_id.as_deref().expect("publish id")).await.len(), 1);
+    assert_eq!(w.tiktok_posts(&open_id).await.len(), before + 1);
+
+    // Refused again with the fresh token: the account needs reconnecting.
+    let mut twice = invalid;
+    twice["count"] = json!(2);
+    w.fault(&open_id, twice).await;
+    let post = w.post(&tenant, &account, PostKind::Video, PostMode::DirectPost, &[video], 1).await;
+    w.tick().await;
+    let held = w.until(&post, SETTLED, Duration::from_secs(120)).await;
+    assert_eq!(held.status, PostStatus::Held, "{:?}", held.history);
+    let reason = held.status_reason.clone().unwrap_or_default();
+    assert!(reason.contains("access_token_invalid"), "{reason}");
+    assert_eq!(w.calls(&open_id, "token").await, 2, "one refresh for this post too");
+    assert_eq!(w.calls(&open_id, "video_init").await, 4);
+    assert_eq!(w.tiktok_posts(&open_id).await.len(), before + 1, "nothing more was created");
+}
+
 #[tokio::test]
 async fn a_permanent_refusal_fails_with_tiktoks_code_and_is_never_retried() {
     let w = World::start().await;
