@@ -43,7 +43,8 @@ lint: tools
 	  $(VENV_BIN)/sam validate --lint --region us-east-1 --template-file template.yaml
 
 # Creates a tenant on the running local stack; the API key is the last line.
-# `--bin tenant` builds that binary alone (not the demo walks), with the
+# `--bin tenant` builds that binary alone (infra/operator depends on shared
+# only: no test tooling, no sandbox), with the
 # workspace's feature set, so a tree built by `cargo build --workspace` is fresh.
 tenant:
 	@test -n "$(NAME)" || { echo "usage: make tenant NAME=acme" >&2; exit 2; }

@@ -8,7 +8,7 @@
 
 use std::process::ExitCode;
 
-use operator::walk::Walk;
+use demo::walk::Walk;
 use serde_json::json;
 use shared::{aws::AwsClients, config::StackConfig, tenant::TenantStore};
 use testkit::media_files;
