@@ -70,7 +70,7 @@ pub struct Summary {
     pub found: usize,
     /// `SCHEDULED → QUEUED`, message sent.
     pub dispatched: usize,
-    /// Retry times come, expired leases, lost messages, resumed uploads: message sent.
+    /// Retry times come, expired leases, lost messages, interrupted uploads: message sent.
     pub requeued: usize,
     /// Overdue status checks sent.
     pub status_checks: usize,

@@ -27,7 +27,8 @@ pub enum Cause {
     Reclaim,
     /// `QUEUED`: the earlier message may be lost; send another.
     Resend,
-    /// `UPLOADING`: the lease expired mid-upload; the publisher resumes it.
+    /// `UPLOADING`: the lease expired mid-upload; the publisher fails the
+    /// post ("upload interrupted"), never a second init.
     Resume,
 }
 

@@ -19,7 +19,7 @@ use crate::tenant::TenantId;
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "type", deny_unknown_fields)]
 pub enum PublishMessage {
-    /// Claim the post and publish it (or resume its upload).
+    /// Claim the post and publish it (or fail an upload whose publisher died).
     Publish { tenant: TenantId, post_id: PostId },
     /// Ask TikTok how the publish is going; `check` counts the checks so far
     /// (it sets the next delay).

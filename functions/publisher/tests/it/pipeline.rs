@@ -14,9 +14,10 @@ const DONE: &[PostStatus] =
 async fn a_multi_chunk_video_is_published_once_with_every_byte() {
     let w = World::start().await;
     let (tenant, account) = w.connect("sandbox_creator").await;
-    // 12 MB: two chunks of the production plan (5 MB minimum chunk).
+    // 24 MiB: two chunks of the production plan (10 MiB chunks; a file up
+    // to 64 MiB that the chunk size divides less than twice goes whole).
     let mut bytes = testkit::media_files::mp4(320, 240, 30, 30, true);
-    bytes.resize(12 * 1024 * 1024, 0);
+    bytes.resize(24 * 1024 * 1024, 0);
     let video = w.media(&tenant, ContentType::Mp4, bytes).await;
     let post = w.post(&tenant, &account, PostKind::Video, PostMode::DirectPost, &[video], 2).await;
     w.tick().await;
@@ -25,7 +26,7 @@ async fn a_multi_chunk_video_is_published_once_with_every_byte() {
     let publish_id = done.publish_id.clone().expect("publish id");
     let ledger = w.ledger(&publish_id).await;
     assert_eq!(ledger.len(), 1, "exactly one TikTok post: {ledger:?}");
-    assert_eq!(ledger[0]["bytes_received"], 12 * 1024 * 1024);
+    assert_eq!(ledger[0]["bytes_received"], 24 * 1024 * 1024);
     assert!(w.ledger_of(&account.open_id).await.iter().any(|p| p["publish_id"] == publish_id.as_str()));
     let trail: Vec<PostStatus> = done.history.iter().map(|h| h.to).collect();
     assert_eq!(
