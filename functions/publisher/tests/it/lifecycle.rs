@@ -68,10 +68,13 @@ async fn an_access_token_expiring_at_tiktok_after_queueing_is_refreshed_and_the_
     let inits = Rule::counter(&w, &connected.open_id, "video_init").await;
     let refreshes = Rule::counter(&w, &connected.open_id, "token").await;
     let video = w.media(&tenant, ContentType::Mp4, testkit::media_files::mp4(320, 240, 30, 30, true)).await;
-    let post = w.post(&tenant, &connected, PostKind::Video, PostMode::DirectPost, &[video], 6).await;
+    // Far enough ahead that the message is still delayed in the queue when
+    // the token runs out.
+    let post = w.post(&tenant, &connected, PostKind::Video, PostMode::DirectPost, &[video], 20).await;
     queued(&w, &post).await;
     // Queued, not yet initiated: TikTok's side of the access token runs out
     // although our record says it still lives for a day.
+    assert_eq!(read(&w, &post).await.status, PostStatus::Queued);
     let expired = sandbox_post(&w, &format!("/_sandbox/accounts/{}/expire", connected.open_id)).await;
     assert!(expired["expired_tokens"].as_u64().unwrap_or(0) >= 1, "{expired}");
 
@@ -95,12 +98,14 @@ async fn a_revoked_refresh_token_holds_the_post_and_the_account_needs_reauthoris
     clear_rules(&w, &connected.open_id).await;
     let inits = Rule::counter(&w, &connected.open_id, "video_init").await;
     let video = w.media(&tenant, ContentType::Mp4, testkit::media_files::mp4(320, 240, 30, 30, true)).await;
-    let post = w.post(&tenant, &connected, PostKind::Video, PostMode::DirectPost, &[video], 6).await;
-    queued(&w, &post).await;
-    // The creator's tokens are revoked at TikTok while the publisher asks
-    // for creator_info: that call fails with 401, and so does the refresh.
+    // The creator's tokens are revoked at TikTok when the publisher asks
+    // for creator_info (after the post was queued, before init): that call
+    // fails with 401, and so does the refresh.
     let revoke = json!({"endpoint": "creator_info", "kind": "revoke_token", "count": 1});
     let revoked = Rule::add(&w, &connected.open_id, revoke).await;
+    let published_before = w.ledger_of(&connected.open_id).await.len();
+    let post = w.post(&tenant, &connected, PostKind::Video, PostMode::DirectPost, &[video], 6).await;
+    queued(&w, &post).await;
 
     let done = w.until(&post, DONE, Duration::from_secs(180)).await;
     let (inits, revoked) = (inits.fired(&w).await, revoked.used_up(&w).await);
@@ -111,7 +116,7 @@ async fn a_revoked_refresh_token_holds_the_post_and_the_account_needs_reauthoris
     assert!(reason.starts_with("the account needs to be connected again"), "{reason}");
     assert!(!done.history.iter().any(|h| h.to == PostStatus::Failed), "never failed");
     assert_eq!(inits, 0, "no init after the revocation");
-    assert!(w.ledger_of(&connected.open_id).await.is_empty());
+    assert_eq!(w.ledger_of(&connected.open_id).await.len(), published_before, "nothing published");
     eventually("REAUTH_REQUIRED", Duration::from_secs(30), || async {
         account(&w, &connected.id).await.status == AccountStatus::ReauthRequired
     })
