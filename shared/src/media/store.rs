@@ -15,6 +15,19 @@ use crate::dynamo::{condition_failed, get_item, s};
 use crate::{error::StoreError, schema, tenant::TenantId};
 use foundation::time_format::rfc3339;
 
+/// The message for a HeadObject S3 answered 403. Without `s3:ListBucket` on
+/// the bucket S3 answers a missing object with 403 instead of 404, so "not
+/// uploaded yet" looks like "denied": a deploy that grants `s3:GetObject` alone
+/// makes every check before the upload fail. A configuration error, named as one.
+pub fn head_forbidden(bucket: &str, key: &str) -> String {
+    format!(
+        "configuration error: S3 answered HeadObject on s3://{bucket}/{key} with 403. \
+         The function's role needs s3:GetObject on the object and s3:ListBucket on the bucket \
+         (scoped to the media/ prefix): without ListBucket S3 reports a missing object as 403, not 404 \
+         (template.yaml grants both to the api function)"
+    )
+}
+
 /// DynamoDB's most keys in one `BatchGetItem`.
 pub const BATCH_GET_MAX: usize = 100;
 /// How many times keys left unprocessed are asked again before giving up.
@@ -269,6 +282,9 @@ impl MediaStore {
                 out.content_type().map(str::to_owned),
             ))),
             Err(e) if e.as_service_error().is_some_and(|e| e.is_not_found()) => Ok(None),
+            Err(e) if e.raw_response().is_some_and(|r| r.status().as_u16() == 403) => {
+                Err(StoreError::Refused { service: "s3", message: head_forbidden(&self.bucket, key) })
+            }
             Err(e) => Err(StoreError::from_sdk("s3", e)),
         }
     }

@@ -13,5 +13,7 @@
 
 mod account_tokens;
 mod local_stack;
+mod media_head;
 mod post_store;
 mod template_agrees;
+mod template_deploy;
