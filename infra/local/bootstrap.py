@@ -42,6 +42,9 @@ def _construct_tag(loader, tag_suffix, node):
 
 CfnLoader.add_multi_constructor("!", _construct_tag)
 
+# `!Ref AWS::NoValue`: the property or list entry is left out.
+NO_VALUE = object()
+
 
 class Stack:
     def __init__(self, template, stack_name, endpoint):
@@ -70,8 +73,12 @@ class Stack:
 
     # -- intrinsic functions ------------------------------------------------
     def resolve(self, value):
+        value = self._resolve(value)
+        return None if value is NO_VALUE else value
+
+    def _resolve(self, value):
         if isinstance(value, list):
-            return [self.resolve(v) for v in value]
+            return [v for v in (self._resolve(v) for v in value) if v is not NO_VALUE]
         if not isinstance(value, dict):
             return value
         if len(value) == 1:
@@ -82,11 +89,45 @@ class Stack:
                 return self.sub(arg)
             if key == "Fn::GetAtt":
                 return self.get_att(*arg)
+            if key == "Fn::If":
+                cond, when_true, when_false = arg
+                return self._resolve(when_true if self.condition(cond) else when_false)
+            if key == "Fn::Split":
+                sep, text = arg
+                return str(self._resolve(text)).split(sep)
+            if key == "Fn::Join":
+                sep, items = arg
+                return sep.join(str(v) for v in self._resolve(items))
             if key.startswith("Fn::"):
                 raise SystemExit(f"bootstrap: unsupported intrinsic {key}")
-        return {k: self.resolve(v) for k, v in value.items()}
+        resolved = {k: self._resolve(v) for k, v in value.items()}
+        return {k: v for k, v in resolved.items() if v is not NO_VALUE}
+
+    def condition(self, name):
+        """Evaluates one of the template's Conditions (Equals, Not, And, Or)."""
+        conditions = self.template.get("Conditions", {})
+        if name not in conditions:
+            raise SystemExit(f"bootstrap: template has no condition {name}")
+        return self._evaluate(conditions[name])
+
+    def _evaluate(self, expr):
+        (key, arg), = expr.items()
+        if key == "Condition":
+            return self.condition(arg)
+        if key == "Fn::Equals":
+            a, b = (str(self._resolve(v)) for v in arg)
+            return a == b
+        if key == "Fn::Not":
+            return not self._evaluate(arg[0])
+        if key == "Fn::And":
+            return all(self._evaluate(c) for c in arg)
+        if key == "Fn::Or":
+            return any(self._evaluate(c) for c in arg)
+        raise SystemExit(f"bootstrap: unsupported condition function {key}")
 
     def ref(self, name):
+        if name == "AWS::NoValue":
+            return NO_VALUE
         pseudo = {"AWS::StackName": self.stack_name, "AWS::AccountId": ACCOUNT,
                   "AWS::Region": REGION, "AWS::Partition": "aws"}
         if name in pseudo:
@@ -166,6 +207,14 @@ class Stack:
                     "Rules": [{"ApplyServerSideEncryptionByDefault":
                                r["ServerSideEncryptionByDefault"]}
                               for r in p["BucketEncryption"]["ServerSideEncryptionConfiguration"]]})
+        cors = (p.get("CorsConfiguration") or {}).get("CorsRules", [])
+        if cors:
+            self.s3.put_bucket_cors(Bucket=bucket, CORSConfiguration={"CORSRules": [{
+                "ID": r.get("Id", ""),
+                "AllowedOrigins": r["AllowedOrigins"], "AllowedMethods": r["AllowedMethods"],
+                "AllowedHeaders": r.get("AllowedHeaders", []), "ExposeHeaders": r.get("ExposedHeaders", []),
+                "MaxAgeSeconds": int(r.get("MaxAge", 0)),
+            } for r in cors]})
         rules = p.get("LifecycleConfiguration", {}).get("Rules", [])
         if rules:
             self.s3.put_bucket_lifecycle_configuration(Bucket=bucket, LifecycleConfiguration={

@@ -3,8 +3,6 @@
 //! policies, timeouts). moto enforces none of these, so they are read from the
 //! template itself; no stack is needed.
 
-#![allow(dead_code)] // helpers for the assertions as they land
-
 use serde_yaml::Value;
 
 pub struct Doc(pub Value);
@@ -109,4 +107,132 @@ fn template_api_role_may_list_the_media_prefix() {
     assert_eq!(prefixes, ["media/*"], "ListBucket is scoped to the media/ prefix");
     let objects = doc.statement("ApiFunction", "MediaObjects");
     assert!(actions(objects).contains(&"s3:GetObject".to_owned()), "HeadObject needs s3:GetObject");
+}
+
+#[test]
+fn template_alarm_topic_uses_a_key_cloudwatch_may_use() {
+    let doc = Doc::load();
+    let topic = doc.props("AlarmTopic");
+    let key = intrinsic(&topic["KmsMasterKeyId"]);
+    assert_eq!(
+        key,
+        Some(("!Ref".to_owned(), "AlarmTopicKey".to_owned())),
+        "alias/aws/sns cannot be used by CloudWatch: the topic needs a customer-managed key"
+    );
+    assert_eq!(doc.resource("AlarmTopicKey")["Type"].as_str(), Some("AWS::KMS::Key"));
+    let policy = &doc.props("AlarmTopicKey")["KeyPolicy"]["Statement"];
+    let cloudwatch = list(policy)
+        .into_iter()
+        .find(|s| scalar(&s["Principal"]["Service"]).as_deref() == Some("cloudwatch.amazonaws.com"))
+        .expect("the key policy names cloudwatch.amazonaws.com");
+    assert_eq!(scalar(&cloudwatch["Effect"]).as_deref(), Some("Allow"));
+    let granted = actions(cloudwatch);
+    for needed in ["kms:Decrypt", "kms:GenerateDataKey*"] {
+        assert!(granted.contains(&needed.to_owned()), "CloudWatch needs {needed}: {granted:?}");
+    }
+    // Every alarm reaches the topic.
+    for alarm in doc.of_type("AWS::CloudWatch::Alarm") {
+        let targets: Vec<_> = list(&doc.props(&alarm)["AlarmActions"]).into_iter().filter_map(intrinsic).collect();
+        assert_eq!(targets, [("!Ref".to_owned(), "AlarmTopic".to_owned())], "{alarm} notifies the topic");
+    }
+}
+
+#[test]
+fn template_deploy_output_says_when_no_one_gets_alarms() {
+    let doc = Doc::load();
+    let out = format!("{:?}", doc.0["Outputs"]["AlarmNotifications"]["Value"]);
+    assert!(out.contains("HasAlarmEmail"), "the output depends on AlarmEmail: {out}");
+    assert!(out.contains("NO SUBSCRIBER"), "an empty AlarmEmail is said loudly: {out}");
+    assert!(!doc.0["Outputs"]["AlarmTopicArn"].is_null());
+}
+
+#[test]
+fn template_bucket_cors_allows_presigned_put_from_the_allowed_origins() {
+    let doc = Doc::load();
+    let cors = &doc.props("MediaBucket")["CorsConfiguration"];
+    let Value::Tagged(t) = cors else { panic!("bucket CORS is conditional on CorsAllowedOrigins: {cors:?}") };
+    assert_eq!(t.tag.to_string(), "!If");
+    let branches = t.value.as_sequence().expect("!If branches");
+    assert_eq!(branches[0].as_str(), Some("HasCorsOrigins"));
+    let rules = branches[1]["CorsRules"].as_sequence().expect("rules");
+    let put = rules
+        .iter()
+        .find(|r| list(&r["AllowedMethods"]).iter().any(|m| m.as_str() == Some("PUT")))
+        .expect("a rule for PUT");
+    let origins = format!("{:?}", put["AllowedOrigins"]);
+    assert!(
+        origins.contains("Split") && origins.contains("CorsAllowedOrigins"),
+        "the API's allowed origins, no others: {origins}"
+    );
+    assert!(!origins.contains("\"*\""), "never *");
+    let headers: Vec<_> = list(&put["AllowedHeaders"]).into_iter().filter_map(scalar).collect();
+    assert!(headers.contains(&"content-type".to_owned()), "the presigned PUT signs content-type: {headers:?}");
+    let methods: Vec<_> = list(&put["AllowedMethods"]).into_iter().filter_map(scalar).collect();
+    assert_eq!(methods, ["PUT"], "uploads only; reads go through the API");
+}
+
+/// The lifecycle rule that expires media, in days.
+fn media_expiry_days(doc: &Doc) -> u64 {
+    let rules = doc.props("MediaBucket")["LifecycleConfiguration"]["Rules"].as_sequence().expect("rules");
+    let rule = rules.iter().find(|r| r["Prefix"].as_str() == Some("media/")).expect("a media/ rule");
+    let days = match intrinsic(&rule["ExpirationInDays"]) {
+        Some((tag, name)) if tag == "!Ref" => doc.param_default(&name),
+        _ => scalar(&rule["ExpirationInDays"]).expect("days"),
+    };
+    days.parse().expect("a number of days")
+}
+
+/// Days media must outlive the horizon: a post due at the end of it may wait
+/// in RETRY_WAIT (the daily cap) or NEEDS_ATTENTION for days.
+const MEDIA_MARGIN_DAYS: u64 = 7;
+
+#[test]
+fn template_media_outlives_the_schedule_horizon() {
+    let doc = Doc::load();
+    let env = &doc.props("ApiFunction")["Environment"]["Variables"];
+    let horizon = match intrinsic(&env["SCHEDULE_HORIZON_DAYS"]) {
+        Some((tag, name)) if tag == "!Ref" => doc.param_default(&name),
+        _ => scalar(&env["SCHEDULE_HORIZON_DAYS"]).expect("the template sets the api's horizon"),
+    };
+    let horizon: u64 = horizon.parse().expect("days");
+    let expiry = media_expiry_days(&doc);
+    assert!(
+        expiry >= horizon + MEDIA_MARGIN_DAYS,
+        "media expires after {expiry} days but posts may be scheduled {horizon} days ahead (+{MEDIA_MARGIN_DAYS} margin)"
+    );
+    // The largest horizon the parameter allows is what the retention's description promises to cover.
+    let max_horizon = scalar(&doc.0["Parameters"]["ScheduleHorizonDays"]["MaxValue"]).expect("max");
+    assert_eq!(max_horizon, "365", "the api accepts 1-365 days (functions/api/src/config.rs)");
+}
+
+/// Seconds a function may run, from its own `Timeout` or the Globals.
+fn timeout(doc: &Doc, function: &str) -> Value {
+    let own = &doc.props(function)["Timeout"];
+    if own.is_null() { doc.0["Globals"]["Function"]["Timeout"].clone() } else { own.clone() }
+}
+
+#[test]
+fn template_http_functions_end_before_the_http_api_gives_up() {
+    let doc = Doc::load();
+    let integrated: Vec<String> = doc
+        .of_type("AWS::ApiGatewayV2::Integration")
+        .iter()
+        .filter_map(|i| intrinsic(&doc.props(i)["IntegrationUri"]))
+        .map(|(_, target)| target.trim_end_matches(".Arn").to_owned())
+        .collect();
+    assert!(integrated.len() >= 4, "api, oauth, hashtags, webhooks: {integrated:?}");
+    for function in &integrated {
+        assert!(doc.functions().contains(function), "{function} is a function");
+        let secs = scalar(&timeout(&doc, function)).and_then(|t| t.parse::<u64>().ok()).expect("a number");
+        assert!(secs <= 29, "{function}: Timeout {secs} s is above the HTTP API's 29 s integration limit");
+    }
+}
+
+#[test]
+fn template_jwt_issuer_requires_an_audience() {
+    let doc = Doc::load();
+    let rule = format!("{:?}", doc.0["Rules"]["JwtNeedsAudience"]);
+    assert!(rule.contains("JwtIssuer") && rule.contains("JwtAudience"), "{rule}");
+    let audience = format!("{:?}", doc.props("JwtAuthorizer")["JwtConfiguration"]["Audience"]);
+    assert!(audience.contains("JwtAudience"), "{audience}");
 }

@@ -169,3 +169,24 @@ fn template_routes_are_exactly_the_served_routes() {
     served.sort();
     assert_eq!(declared, served, "template.yaml routes to the api function = api::ROUTES");
 }
+
+/// The api's own default horizon is the template's: a deploy that leaves
+/// SCHEDULE_HORIZON_DAYS out still schedules no further than the bucket keeps media.
+#[test]
+fn template_schedule_horizon_is_the_api_default() {
+    let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../template.yaml"))
+        .expect("template");
+    let doc: serde_yaml::Value = serde_yaml::from_str(&text).expect("yaml");
+    let template_default = doc["Parameters"]["ScheduleHorizonDays"]["Default"].as_u64().expect("default");
+    let vars = [
+        ("TABLE_NAME", "t"),
+        ("MEDIA_BUCKET", "b"),
+        ("PUBLISH_QUEUE_URL", "https://sqs.us-east-1.amazonaws.com/1/q"),
+        ("APP_SECRET_ID", "s"),
+    ];
+    let env = shared::config::EnvReader::new(|name: &str| {
+        vars.iter().find(|(k, _)| *k == name).map(|(_, v)| (*v).to_owned())
+    });
+    let config = api::config::ApiConfig::read(env).expect("config from the stack variables alone");
+    assert_eq!(config.schedule_horizon_days, template_default);
+}
