@@ -236,3 +236,78 @@ fn template_jwt_issuer_requires_an_audience() {
     let audience = format!("{:?}", doc.props("JwtAuthorizer")["JwtConfiguration"]["Audience"]);
     assert!(audience.contains("JwtAudience"), "{audience}");
 }
+
+#[test]
+fn template_first_deploy_derives_the_callback_and_outputs_what_tiktok_needs() {
+    let doc = Doc::load();
+    let param = &doc.0["Parameters"]["OAuthRedirectUri"];
+    assert_eq!(scalar(&param["Default"]).as_deref(), Some(""), "OAuthRedirectUri may be left empty");
+    let env = format!("{:?}", doc.props("OAuthFunction")["Environment"]["Variables"]["OAUTH_REDIRECT_URI"]);
+    assert!(
+        env.contains("HasRedirectUri") && env.contains("${HttpApi.ApiEndpoint}/oauth/tiktok/callback"),
+        "an empty OAuthRedirectUri means the API's own callback: {env}"
+    );
+    let outputs = &doc.0["Outputs"];
+    let redirect = format!("{:?}", outputs["TikTokRedirectUri"]["Value"]);
+    assert!(redirect.contains("/oauth/tiktok/callback"), "{redirect}");
+    let webhook = format!("{:?}", outputs["TikTokWebhookUrl"]["Value"]);
+    assert!(webhook.contains("${HttpApi.ApiEndpoint}/webhooks/tiktok"), "{webhook}");
+    // The callback route the output names is the oauth function's.
+    assert_eq!(scalar(&doc.props("OAuthRouteCallback")["RouteKey"]).as_deref(), Some("GET /oauth/tiktok/callback"));
+    assert_eq!(scalar(&doc.props("WebhooksRouteTikTok")["RouteKey"]).as_deref(), Some("POST /webhooks/tiktok"));
+}
+
+#[test]
+fn template_every_function_logs_with_retention_and_traces() {
+    let doc = Doc::load();
+    assert_eq!(scalar(&doc.0["Globals"]["Function"]["Tracing"]).as_deref(), Some("Active"), "X-Ray");
+    let functions = doc.functions();
+    assert_eq!(functions.len(), 7, "{functions:?}");
+    for function in &functions {
+        let group = intrinsic(&doc.props(function)["LoggingConfig"]["LogGroup"])
+            .unwrap_or_else(|| panic!("{function} names its log group (LoggingConfig)"));
+        assert_eq!(group.0, "!Ref");
+        let resource = doc.resource(&group.1);
+        assert_eq!(resource["Type"].as_str(), Some("AWS::Logs::LogGroup"));
+        assert!(!resource["Properties"]["RetentionInDays"].is_null(), "{} keeps logs forever", group.1);
+    }
+    let access = intrinsic(&doc.props("HttpApiStage")["AccessLogSettings"]["DestinationArn"]).expect("access logs");
+    let access_group = access.1.trim_end_matches(".Arn");
+    assert!(!doc.props(access_group)["RetentionInDays"].is_null(), "access logs have a retention");
+}
+
+/// (namespace, metric, dimension values) of every alarm.
+fn alarms(doc: &Doc) -> Vec<(String, String, String)> {
+    doc.of_type("AWS::CloudWatch::Alarm")
+        .iter()
+        .map(|a| {
+            let p = doc.props(a);
+            (
+                scalar(&p["Namespace"]).unwrap_or_default(),
+                scalar(&p["MetricName"]).unwrap_or_default(),
+                format!("{:?}", p["Dimensions"]),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn template_alarms_cover_functions_api_table_queue_and_needs_attention() {
+    let doc = Doc::load();
+    let all = alarms(&doc);
+    let has = |ns: &str, metric: &str, dim: &str| all.iter().any(|(n, m, d)| n == ns && m == metric && d.contains(dim));
+    for function in doc.functions() {
+        for metric in ["Errors", "Throttles"] {
+            assert!(has("AWS/Lambda", metric, &function), "no {metric} alarm for {function}");
+        }
+    }
+    assert!(has("AWS/ApiGateway", "5xx", "HttpApi"), "API 5xx");
+    assert!(has("AWS/ApiGateway", "Latency", "HttpApi"), "API latency");
+    assert!(has("AWS/DynamoDB", "ReadThrottleEvents", "MainTable"), "table read throttles");
+    assert!(has("AWS/DynamoDB", "WriteThrottleEvents", "MainTable"), "table write throttles");
+    assert!(has("AWS/SQS", "ApproximateAgeOfOldestMessage", "PublishQueue"), "queue age");
+    assert!(has("AWS/SQS", "ApproximateNumberOfMessagesVisible", "PublishDeadLetterQueue"), "DLQ");
+    for function in ["dispatcher", "publisher"] {
+        assert!(has("TikTokScheduler", "NeedsAttention", function), "NEEDS_ATTENTION from the {function}");
+    }
+}
