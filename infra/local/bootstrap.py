@@ -176,7 +176,13 @@ class Stack:
             return
         creator(name, self.resolve(resource.get("Properties", {})))
 
+    def physical_name(self, name, p, key):
+        """The resource's name: the template's, or (left to CloudFormation,
+        which appends a random suffix) `<stack>-<logical id>` in lower case."""
+        return p.get(key) or f"{self.stack_name}-{name}".lower()
+
     def create_table(self, name, p):
+        p = dict(p, TableName=self.physical_name(name, p, "TableName"))
         args = dict(
             TableName=p["TableName"],
             AttributeDefinitions=p["AttributeDefinitions"],
@@ -195,7 +201,7 @@ class Stack:
         self.refs[name] = p["TableName"]
 
     def create_bucket(self, name, p):
-        bucket = p["BucketName"]
+        bucket = self.physical_name(name, p, "BucketName")
         self.s3.create_bucket(Bucket=bucket)
         if "PublicAccessBlockConfiguration" in p:
             self.s3.put_public_access_block(
@@ -248,7 +254,7 @@ class Stack:
 
     def create_secret(self, name, p):
         arn = self.secrets.create_secret(
-            Name=p["Name"], SecretString=self.secret_string)["ARN"]
+            Name=self.physical_name(name, p, "Name"), SecretString=self.secret_string)["ARN"]
         self.refs[name] = arn
 
 

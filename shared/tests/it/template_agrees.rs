@@ -26,6 +26,14 @@ impl Template {
         Self { doc, stack_name }
     }
 
+    /// The resource's physical name: the template's, or the one the local
+    /// stack gives a resource the template leaves unnamed
+    /// (`<stack>-<logical id>` in lower case, infra/local/bootstrap.py).
+    fn physical_name(&self, name: &str, key: &str) -> String {
+        let given = &self.resource(name)[key];
+        if given.is_null() { format!("{}-{name}", self.stack_name).to_lowercase() } else { self.text(given) }
+    }
+
     fn resource(&self, name: &str) -> &Value {
         &self.doc["Resources"][name]["Properties"]
     }
@@ -74,7 +82,7 @@ async fn table_keys_indexes_and_ttl_agree() {
     let aws = AwsClients::load(&config).await;
     let table = template.resource("MainTable");
 
-    let expected_name = template.text(&table["TableName"]);
+    let expected_name = template.physical_name("MainTable", "TableName");
     assert_eq!(config.table_name, expected_name, "TABLE_NAME is the template's table");
     assert_eq!(template.key_pair(&table["KeySchema"]), (schema::PK.to_owned(), schema::SK.to_owned()));
 
@@ -170,7 +178,7 @@ async fn bucket_and_secret_agree() {
     let config = StackConfig::from_env().expect("stack env; run `make test`");
     let aws = AwsClients::load(&config).await;
 
-    let bucket = template.text(&template.resource("MediaBucket")["BucketName"]);
+    let bucket = template.physical_name("MediaBucket", "BucketName");
     assert_eq!(config.media_bucket, bucket);
     let block = aws.s3.get_public_access_block().bucket(&bucket).send().await.expect("public access block");
     let block = block.public_access_block_configuration().expect("configuration");
@@ -187,7 +195,7 @@ async fn bucket_and_secret_agree() {
         aws.s3.get_bucket_lifecycle_configuration().bucket(&bucket).send().await.expect("lifecycle");
     assert!(!lifecycle.rules().is_empty());
 
-    let secret_name = template.text(&template.resource("AppSecret")["Name"]);
+    let secret_name = template.physical_name("AppSecret", "Name");
     let described =
         aws.secrets.describe_secret().secret_id(&config.app_secret_id).send().await.expect("secret");
     assert_eq!(described.name(), Some(secret_name.as_str()));

@@ -311,3 +311,28 @@ fn template_alarms_cover_functions_api_table_queue_and_needs_attention() {
         assert!(has("TikTokScheduler", "NeedsAttention", function), "NEEDS_ATTENTION from the {function}");
     }
 }
+
+#[test]
+fn template_stateful_resources_survive_and_can_be_created_again() {
+    let doc = Doc::load();
+    let policy = |name: &str, key: &str| scalar(&doc.resource(name)[key]).unwrap_or_default();
+    // Retained: the data, and the key ring that seals the tokens in it.
+    for (name, name_key) in [("MainTable", "TableName"), ("MediaBucket", "BucketName"), ("AppSecret", "Name")] {
+        assert_eq!(policy(name, "DeletionPolicy"), "Retain", "{name}");
+        assert_eq!(policy(name, "UpdateReplacePolicy"), "Retain", "{name}");
+        assert!(
+            doc.props(name)[name_key].is_null(),
+            "{name} is retained: a fixed {name_key} would block creating the stack again"
+        );
+    }
+    assert_eq!(scalar(&doc.props("MainTable")["DeletionProtectionEnabled"]).as_deref(), Some("true"));
+    // Queues carry no state the table does not: they go with the stack, explicitly.
+    for queue in doc.of_type("AWS::SQS::Queue") {
+        assert_eq!(policy(&queue, "DeletionPolicy"), "Delete", "{queue} says what happens to it");
+    }
+    let allow = &doc.props("PublishDeadLetterQueue")["RedriveAllowPolicy"];
+    assert_eq!(scalar(&allow["redrivePermission"]).as_deref(), Some("byQueue"));
+    let sources = format!("{:?}", allow["sourceQueueArns"]);
+    let queue_name = format!("{:?}", doc.props("PublishQueue")["QueueName"]);
+    assert!(sources.contains("${AWS::StackName}-publish\"") && queue_name.contains("${AWS::StackName}-publish\""));
+}
