@@ -25,7 +25,8 @@ impl Doc {
     }
 
     pub fn param_default(&self, name: &str) -> String {
-        scalar(&self.0["Parameters"][name]["Default"]).unwrap_or_else(|| panic!("parameter {name} has a default"))
+        scalar(&self.0["Parameters"][name]["Default"])
+            .unwrap_or_else(|| panic!("parameter {name} has a default"))
     }
 
     /// Every `AWS::Serverless::Function` (logical id).
@@ -74,7 +75,9 @@ pub fn scalar(v: &Value) -> Option<String> {
 /// A tagged intrinsic (`!Ref X`, `!GetAtt X.Arn`, `!Sub "..."`) as "Tag value".
 pub fn intrinsic(v: &Value) -> Option<(String, String)> {
     match v {
-        Value::Tagged(t) => Some((t.tag.to_string(), scalar(&t.value).unwrap_or_else(|| format!("{:?}", t.value)))),
+        Value::Tagged(t) => {
+            Some((t.tag.to_string(), scalar(&t.value).unwrap_or_else(|| format!("{:?}", t.value))))
+        }
         _ => None,
     }
 }
@@ -132,7 +135,8 @@ fn template_alarm_topic_uses_a_key_cloudwatch_may_use() {
     }
     // Every alarm reaches the topic.
     for alarm in doc.of_type("AWS::CloudWatch::Alarm") {
-        let targets: Vec<_> = list(&doc.props(&alarm)["AlarmActions"]).into_iter().filter_map(intrinsic).collect();
+        let targets: Vec<_> =
+            list(&doc.props(&alarm)["AlarmActions"]).into_iter().filter_map(intrinsic).collect();
         assert_eq!(targets, [("!Ref".to_owned(), "AlarmTopic".to_owned())], "{alarm} notifies the topic");
     }
 }
@@ -166,7 +170,10 @@ fn template_bucket_cors_allows_presigned_put_from_the_allowed_origins() {
     );
     assert!(!origins.contains("\"*\""), "never *");
     let headers: Vec<_> = list(&put["AllowedHeaders"]).into_iter().filter_map(scalar).collect();
-    assert!(headers.contains(&"content-type".to_owned()), "the presigned PUT signs content-type: {headers:?}");
+    assert!(
+        headers.contains(&"content-type".to_owned()),
+        "the presigned PUT signs content-type: {headers:?}"
+    );
     let methods: Vec<_> = list(&put["AllowedMethods"]).into_iter().filter_map(scalar).collect();
     assert_eq!(methods, ["PUT"], "uploads only; reads go through the API");
 }
@@ -208,7 +215,11 @@ fn template_media_outlives_the_schedule_horizon() {
 /// Seconds a function may run, from its own `Timeout` or the Globals.
 fn timeout(doc: &Doc, function: &str) -> Value {
     let own = &doc.props(function)["Timeout"];
-    if own.is_null() { doc.0["Globals"]["Function"]["Timeout"].clone() } else { own.clone() }
+    if own.is_null() {
+        doc.0["Globals"]["Function"]["Timeout"].clone()
+    } else {
+        own.clone()
+    }
 }
 
 #[test]
@@ -253,8 +264,14 @@ fn template_first_deploy_derives_the_callback_and_outputs_what_tiktok_needs() {
     let webhook = format!("{:?}", outputs["TikTokWebhookUrl"]["Value"]);
     assert!(webhook.contains("${HttpApi.ApiEndpoint}/webhooks/tiktok"), "{webhook}");
     // The callback route the output names is the oauth function's.
-    assert_eq!(scalar(&doc.props("OAuthRouteCallback")["RouteKey"]).as_deref(), Some("GET /oauth/tiktok/callback"));
-    assert_eq!(scalar(&doc.props("WebhooksRouteTikTok")["RouteKey"]).as_deref(), Some("POST /webhooks/tiktok"));
+    assert_eq!(
+        scalar(&doc.props("OAuthRouteCallback")["RouteKey"]).as_deref(),
+        Some("GET /oauth/tiktok/callback")
+    );
+    assert_eq!(
+        scalar(&doc.props("WebhooksRouteTikTok")["RouteKey"]).as_deref(),
+        Some("POST /webhooks/tiktok")
+    );
 }
 
 #[test]
@@ -271,7 +288,8 @@ fn template_every_function_logs_with_retention_and_traces() {
         assert_eq!(resource["Type"].as_str(), Some("AWS::Logs::LogGroup"));
         assert!(!resource["Properties"]["RetentionInDays"].is_null(), "{} keeps logs forever", group.1);
     }
-    let access = intrinsic(&doc.props("HttpApiStage")["AccessLogSettings"]["DestinationArn"]).expect("access logs");
+    let access =
+        intrinsic(&doc.props("HttpApiStage")["AccessLogSettings"]["DestinationArn"]).expect("access logs");
     let access_group = access.1.trim_end_matches(".Arn");
     assert!(!doc.props(access_group)["RetentionInDays"].is_null(), "access logs have a retention");
 }
@@ -295,7 +313,9 @@ fn alarms(doc: &Doc) -> Vec<(String, String, String)> {
 fn template_alarms_cover_functions_api_table_queue_and_needs_attention() {
     let doc = Doc::load();
     let all = alarms(&doc);
-    let has = |ns: &str, metric: &str, dim: &str| all.iter().any(|(n, m, d)| n == ns && m == metric && d.contains(dim));
+    let has = |ns: &str, metric: &str, dim: &str| {
+        all.iter().any(|(n, m, d)| n == ns && m == metric && d.contains(dim))
+    };
     for function in doc.functions() {
         for metric in ["Errors", "Throttles"] {
             assert!(has("AWS/Lambda", metric, &function), "no {metric} alarm for {function}");
@@ -317,7 +337,8 @@ fn template_stateful_resources_survive_and_can_be_created_again() {
     let doc = Doc::load();
     let policy = |name: &str, key: &str| scalar(&doc.resource(name)[key]).unwrap_or_default();
     // Retained: the data, and the key ring that seals the tokens in it.
-    for (name, name_key) in [("MainTable", "TableName"), ("MediaBucket", "BucketName"), ("AppSecret", "Name")] {
+    for (name, name_key) in [("MainTable", "TableName"), ("MediaBucket", "BucketName"), ("AppSecret", "Name")]
+    {
         assert_eq!(policy(name, "DeletionPolicy"), "Retain", "{name}");
         assert_eq!(policy(name, "UpdateReplacePolicy"), "Retain", "{name}");
         assert!(
@@ -334,5 +355,57 @@ fn template_stateful_resources_survive_and_can_be_created_again() {
     assert_eq!(scalar(&allow["redrivePermission"]).as_deref(), Some("byQueue"));
     let sources = format!("{:?}", allow["sourceQueueArns"]);
     let queue_name = format!("{:?}", doc.props("PublishQueue")["QueueName"]);
-    assert!(sources.contains("${AWS::StackName}-publish\"") && queue_name.contains("${AWS::StackName}-publish\""));
+    assert!(
+        sources.contains("${AWS::StackName}-publish\"") && queue_name.contains("${AWS::StackName}-publish\"")
+    );
+}
+
+/// A template value that is a number: a literal, a quoted literal, or `!Ref`
+/// to a parameter (its default).
+fn number(doc: &Doc, v: &Value) -> u64 {
+    let text = match intrinsic(v) {
+        Some((tag, name)) if tag == "!Ref" => doc.param_default(&name),
+        _ => scalar(v).unwrap_or_else(|| panic!("not a number: {v:?}")),
+    };
+    text.parse().unwrap_or_else(|_| panic!("not a number: {text}"))
+}
+
+#[test]
+fn template_publisher_timeouts_nest_upload_inside_timeout_inside_lease_and_visibility() {
+    let doc = Doc::load();
+    let env = &doc.props("PublisherFunction")["Environment"]["Variables"];
+    let upload = number(&doc, &env["TIKTOK_UPLOAD_TIMEOUT_SECS"]);
+    let api = number(&doc, &env["TIKTOK_API_TIMEOUT_SECS"]);
+    let lease = number(&doc, &env["PUBLISH_LEASE_SECS"]);
+    let timeout = number(&doc, &timeout(&doc, "PublisherFunction"));
+    let visibility = number(&doc, &doc.props("PublishQueue")["VisibilityTimeout"]);
+    assert!(
+        upload + api < timeout,
+        "a chunk upload ({upload} s) and an API call ({api} s) must end inside the publisher's Timeout ({timeout} s)"
+    );
+    assert!(lease > timeout, "the lease ({lease} s) outlives an invocation ({timeout} s)");
+    assert!(
+        visibility >= 6 * timeout,
+        "the queue's visibility ({visibility} s) covers six publisher timeouts ({timeout} s), as AWS advises"
+    );
+    assert!(visibility > lease, "a message reappears only after its lease ran out");
+}
+
+#[test]
+fn template_refresher_runs_alone_and_hashtags_are_capped() {
+    let doc = Doc::load();
+    let refresher = doc.props("TokenRefresherFunction");
+    assert_eq!(number(&doc, &refresher["ReservedConcurrentExecutions"]), 1, "one refresher run at a time");
+    let on_failure = &refresher["EventInvokeConfig"]["DestinationConfig"]["OnFailure"];
+    assert_eq!(scalar(&on_failure["Type"]).as_deref(), Some("SQS"));
+    let destination = intrinsic(&on_failure["Destination"]).expect("a destination");
+    let queue = destination.1.trim_end_matches(".Arn");
+    assert_eq!(doc.resource(queue)["Type"].as_str(), Some("AWS::SQS::Queue"));
+    let all = alarms(&doc);
+    assert!(
+        all.iter().any(|(_, m, d)| m == "ApproximateNumberOfMessagesVisible" && d.contains(queue)),
+        "failed refresher runs alarm"
+    );
+    let cap = number(&doc, &doc.props("HashtagsFunction")["ReservedConcurrentExecutions"]);
+    assert!((1..=20).contains(&cap), "hashtags is capped (TikTok quotas): {cap}");
 }
