@@ -167,3 +167,23 @@ fn self_credentials(key: &str, secret: &str) -> AppCredentials {
         client_secret: ClientSecret::new(secret.to_owned()),
     }
 }
+
+/// Connects `username` at the local stack's own sandbox (the app of
+/// `.local/stack.env`: `TIKTOK_SANDBOX_URL`, `TIKTOK_CLIENT_KEY`,
+/// `TIKTOK_CLIENT_SECRET`) through the real OAuth flow; its tokens.
+pub async fn stack_tokens(username: &str) -> TokenSet {
+    let var = |name: &str| std::env::var(name).unwrap_or_else(|_| panic!("{name}: export .local/stack.env"));
+    let base = url::Url::parse(&var("TIKTOK_SANDBOX_URL")).expect("sandbox url");
+    let client = TikTokClient::new(TikTokConfig::with_base_urls(base.clone(), base)).expect("client");
+    let app = self_credentials(&var("TIKTOK_CLIENT_KEY"), &var("TIKTOK_CLIENT_SECRET"));
+    let redirect = url::Url::parse("https://app.example/callback").expect("url");
+    let scopes = ["user.info.basic", "video.publish", "video.upload"];
+    let login = client.start_login(&app.client_key, &redirect, &scopes).expect("login");
+    let mut authorize = login.authorize_url.clone();
+    authorize.query_pairs_mut().append_pair("sandbox_user", username);
+    let http = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().expect("http");
+    let answer = http.get(authorize).send().await.expect("authorize");
+    let location = url::Url::parse(answer.headers()["location"].to_str().expect("location")).expect("url");
+    let code = location.query_pairs().find(|(k, _)| k == "code").map(|(_, v)| v.into_owned()).expect("code");
+    client.exchange_code(&app, &AuthCode::new(code), &redirect, &login.verifier).await.expect("exchange")
+}
