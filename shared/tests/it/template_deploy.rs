@@ -409,3 +409,118 @@ fn template_refresher_runs_alone_and_hashtags_are_capped() {
     let cap = number(&doc, &doc.props("HashtagsFunction")["ReservedConcurrentExecutions"]);
     assert!((1..=20).contains(&cap), "hashtags is capped (TikTok quotas): {cap}");
 }
+
+/// DynamoDB actions that name an item by its key, and so can be limited by
+/// `dynamodb:LeadingKeys`.
+const ITEM_ACTIONS: [&str; 7] = [
+    "dynamodb:GetItem",
+    "dynamodb:PutItem",
+    "dynamodb:UpdateItem",
+    "dynamodb:DeleteItem",
+    "dynamodb:ConditionCheckItem",
+    "dynamodb:BatchGetItem",
+    "dynamodb:BatchWriteItem",
+];
+
+/// Whether a `LeadingKeys` pattern names key families of `schema::keys`: a
+/// top-level prefix (`ACCOUNT#*`), the tenant's space (`TENANT#*`), a tenant
+/// item family (`TENANT#*#POST#*`), or the health probe's fixed key.
+fn known_family(pattern: &str) -> bool {
+    use shared::schema::keys::{ITEM_PREFIXES, TENANT_ITEM_SEGMENTS};
+    if pattern == "HEALTH" {
+        return true;
+    }
+    if let Some(rest) = pattern.strip_prefix("TENANT#*#") {
+        return TENANT_ITEM_SEGMENTS.iter().any(|seg| rest == format!("{seg}#*"));
+    }
+    ITEM_PREFIXES.iter().any(|prefix| pattern == format!("{prefix}#*"))
+}
+
+/// Everything that breaks least privilege in the functions' inline policies.
+fn least_privilege_violations(doc: &Doc) -> Vec<String> {
+    let mut found = Vec::new();
+    for function in doc.functions() {
+        for s in doc.statements(&function) {
+            let sid = scalar(&s["Sid"]).unwrap_or_else(|| "<no Sid>".into());
+            let at = format!("{function}/{sid}");
+            if scalar(&s["Effect"]).as_deref() != Some("Allow") {
+                continue;
+            }
+            let acts = actions(s);
+            if acts.is_empty() {
+                found.push(format!("{at}: no plain actions"));
+            }
+            for a in &acts {
+                if a.contains('*') {
+                    found.push(format!("{at}: wildcard action {a}"));
+                }
+            }
+            for r in list(&s["Resource"]) {
+                let text = scalar(r).or_else(|| intrinsic(r).map(|(_, v)| v)).unwrap_or_default();
+                if text == "*" || text.ends_with(":*") || text.ends_with("/index/*") {
+                    found.push(format!("{at}: wildcard resource {text}"));
+                }
+            }
+            let on_table = list(&s["Resource"])
+                .into_iter()
+                .any(|r| intrinsic(r).is_some_and(|(tag, v)| tag == "!GetAtt" && v == "MainTable.Arn"));
+            if on_table && acts.iter().any(|a| ITEM_ACTIONS.contains(&a.as_str())) {
+                let keys = &s["Condition"]["ForAllValues:StringLike"]["dynamodb:LeadingKeys"];
+                let patterns: Vec<String> = list(keys).into_iter().filter_map(scalar).collect();
+                if patterns.is_empty() {
+                    found.push(format!("{at}: item actions on the table without a LeadingKeys condition"));
+                }
+                for p in patterns {
+                    if !known_family(&p) {
+                        found.push(format!("{at}: LeadingKeys {p} is not a key family of schema::keys"));
+                    }
+                }
+            }
+            if acts.iter().any(|a| a.starts_with("dynamodb:") && !ITEM_ACTIONS.contains(&a.as_str()) && a != "dynamodb:Query")
+            {
+                found.push(format!("{at}: unexpected DynamoDB action {acts:?}"));
+            }
+            if acts.iter().any(|a| a == "dynamodb:Query") {
+                for r in list(&s["Resource"]) {
+                    let text = intrinsic(r).map(|(_, v)| v).unwrap_or_default();
+                    if !text.contains("/index/") {
+                        found.push(format!("{at}: Query outside a named index ({text})"));
+                    }
+                }
+            }
+        }
+    }
+    found
+}
+
+#[test]
+fn template_least_privilege_every_function() {
+    let doc = Doc::load();
+    let found = least_privilege_violations(&doc);
+    assert!(found.is_empty(), "least privilege:\n  {}", found.join("\n  "));
+}
+
+/// The check itself: each planted flaw is caught.
+#[test]
+fn template_least_privilege_catches_planted_flaws() {
+    fn planted(edit: impl Fn(&mut Value)) -> Vec<String> {
+        let mut doc = Doc::load();
+        let statements = doc.0["Resources"]["ApiFunction"]["Properties"]["Policies"][0]["Statement"]
+            .as_sequence_mut()
+            .expect("statements");
+        let item_reads = statements.iter_mut().find(|s| s["Sid"].as_str() == Some("ItemReads")).expect("ItemReads");
+        edit(item_reads);
+        least_privilege_violations(&doc)
+    }
+    let wildcard_action = planted(|s| s["Action"] = Value::String("dynamodb:*".into()));
+    assert!(wildcard_action.iter().any(|f| f.contains("wildcard action")), "{wildcard_action:?}");
+    let wildcard_resource = planted(|s| s["Resource"] = Value::String("*".into()));
+    assert!(wildcard_resource.iter().any(|f| f.contains("wildcard resource")), "{wildcard_resource:?}");
+    let no_condition = planted(|s| s["Condition"] = Value::Null);
+    assert!(no_condition.iter().any(|f| f.contains("without a LeadingKeys")), "{no_condition:?}");
+    let unknown_family = planted(|s| {
+        s["Condition"]["ForAllValues:StringLike"]["dynamodb:LeadingKeys"] =
+            Value::Sequence(vec![Value::String("*".into())])
+    });
+    assert!(unknown_family.iter().any(|f| f.contains("not a key family")), "{unknown_family:?}");
+}
