@@ -524,3 +524,28 @@ fn template_least_privilege_catches_planted_flaws() {
     });
     assert!(unknown_family.iter().any(|f| f.contains("not a key family")), "{unknown_family:?}");
 }
+
+#[test]
+fn template_samconfig_sets_every_parameter_without_a_default() {
+    let doc = Doc::load();
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../samconfig.toml");
+    let config = std::fs::read_to_string(path).expect("samconfig.toml");
+    let overrides = config
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("parameter_overrides"))
+        .expect("samconfig.toml [default.deploy.parameters] has parameter_overrides");
+    let required: Vec<String> = doc.0["Parameters"]
+        .as_mapping()
+        .expect("parameters")
+        .iter()
+        .filter(|(_, p)| p["Default"].is_null())
+        .map(|(k, _)| k.as_str().expect("name").to_owned())
+        .collect();
+    for name in &required {
+        assert!(overrides.contains(&format!("{name}=")), "plain `sam deploy` needs {name} in parameter_overrides");
+    }
+    assert!(
+        config.lines().any(|l| l.trim() == "cached = false"),
+        "CodeUri is the workspace root: SAM's cache never hits (target/ is in its checksum)"
+    );
+}
