@@ -31,7 +31,11 @@ impl Template {
     /// (`<stack>-<logical id>` in lower case, infra/local/bootstrap.py).
     fn physical_name(&self, name: &str, key: &str) -> String {
         let given = &self.resource(name)[key];
-        if given.is_null() { format!("{}-{name}", self.stack_name).to_lowercase() } else { self.text(given) }
+        if given.is_null() {
+            format!("{}-{name}", self.stack_name).to_lowercase()
+        } else {
+            self.text(given)
+        }
     }
 
     fn resource(&self, name: &str) -> &Value {

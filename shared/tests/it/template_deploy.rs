@@ -476,8 +476,9 @@ fn least_privilege_violations(doc: &Doc) -> Vec<String> {
                     }
                 }
             }
-            if acts.iter().any(|a| a.starts_with("dynamodb:") && !ITEM_ACTIONS.contains(&a.as_str()) && a != "dynamodb:Query")
-            {
+            if acts.iter().any(|a| {
+                a.starts_with("dynamodb:") && !ITEM_ACTIONS.contains(&a.as_str()) && a != "dynamodb:Query"
+            }) {
                 found.push(format!("{at}: unexpected DynamoDB action {acts:?}"));
             }
             if acts.iter().any(|a| a == "dynamodb:Query") {
@@ -508,7 +509,8 @@ fn template_least_privilege_catches_planted_flaws() {
         let statements = doc.0["Resources"]["ApiFunction"]["Properties"]["Policies"][0]["Statement"]
             .as_sequence_mut()
             .expect("statements");
-        let item_reads = statements.iter_mut().find(|s| s["Sid"].as_str() == Some("ItemReads")).expect("ItemReads");
+        let item_reads =
+            statements.iter_mut().find(|s| s["Sid"].as_str() == Some("ItemReads")).expect("ItemReads");
         edit(item_reads);
         least_privilege_violations(&doc)
     }
@@ -542,10 +544,39 @@ fn template_samconfig_sets_every_parameter_without_a_default() {
         .map(|(k, _)| k.as_str().expect("name").to_owned())
         .collect();
     for name in &required {
-        assert!(overrides.contains(&format!("{name}=")), "plain `sam deploy` needs {name} in parameter_overrides");
+        assert!(
+            overrides.contains(&format!("{name}=")),
+            "plain `sam deploy` needs {name} in parameter_overrides"
+        );
     }
     assert!(
         config.lines().any(|l| l.trim() == "cached = false"),
         "CodeUri is the workspace root: SAM's cache never hits (target/ is in its checksum)"
     );
+}
+
+#[test]
+fn template_outputs_the_readme_deploy_guide_names() {
+    let doc = Doc::load();
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../README.md")).expect("README");
+    let guide = readme.split("\n## Deploy\n").nth(1).expect("a Deploy section");
+    let guide = guide.split("\n## ").next().unwrap_or_default();
+    for output in [
+        "TikTokRedirectUri",
+        "TikTokWebhookUrl",
+        "AppSecretArn",
+        "AlarmTopicArn",
+        "AlarmNotifications",
+        "TableName",
+        "MediaBucketName",
+        "PublishQueueUrl",
+    ] {
+        assert!(guide.contains(output), "the deploy guide names the {output} output");
+        assert!(!doc.0["Outputs"][output].is_null(), "the template outputs {output}");
+    }
+    let export =
+        guide.lines().position(|l| l.contains(".local/venv/bin:$PATH")).expect("PATH with .local/venv/bin");
+    let deploy = guide.lines().position(|l| l.trim_start().starts_with("sam deploy")).expect("sam deploy");
+    assert!(export < deploy, "sam build and sam deploy both run with .local/venv/bin on PATH");
 }
