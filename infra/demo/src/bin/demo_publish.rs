@@ -239,7 +239,7 @@ async fn run() -> Result<(), String> {
     let applied: Vec<String> = posts
         .iter()
         .flat_map(|p| p.last["history"].as_array().cloned().unwrap_or_default())
-        .filter(|e| e["by"] == "webhooks")
+        .filter(|e| e["by"].as_str().is_some_and(|by| by.starts_with("webhook")))
         .map(|e| format!("{} by webhook", e["to"].as_str().unwrap_or("?")))
         .collect();
     println!(
