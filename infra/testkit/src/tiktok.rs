@@ -171,6 +171,8 @@ fn self_credentials(key: &str, secret: &str) -> AppCredentials {
 /// Connects `username` at the local stack's own sandbox (the app of
 /// `.local/stack.env`: `TIKTOK_SANDBOX_URL`, `TIKTOK_CLIENT_KEY`,
 /// `TIKTOK_CLIENT_SECRET`) through the real OAuth flow; its tokens.
+/// Test and bench support only (no Lambda links testkit): a panic here is a
+/// failed test run, with the missing variable or refused step named.
 pub async fn stack_tokens(username: &str) -> TokenSet {
     let var = |name: &str| std::env::var(name).unwrap_or_else(|_| panic!("{name}: export .local/stack.env"));
     let base = url::Url::parse(&var("TIKTOK_SANDBOX_URL")).expect("sandbox url");

@@ -17,7 +17,6 @@ use shared::media::ContentType;
 use shared::post::{HistoryEntry, Post, PostKind, PostMode, PostSettings, PostStatus, PostStore};
 use shared::tenant::TenantId;
 use shared::vault::SecretCache;
-use tiktok::{AppCredentials, AuthCode, ClientKey, ClientSecret, TikTokClient, TikTokConfig};
 use time::OffsetDateTime;
 
 pub struct World {
@@ -59,26 +58,7 @@ impl World {
     /// Connects the sandbox creator `username` for a new tenant through
     /// TikTok's real OAuth flow (the stack's sandbox and app secret).
     pub async fn connect(&self, username: &str) -> (TenantId, Account) {
-        let base = url::Url::parse(&self.sandbox).expect("sandbox url");
-        let client = TikTokClient::new(TikTokConfig::with_base_urls(base.clone(), base)).expect("client");
-        let app = AppCredentials {
-            client_key: ClientKey(var("TIKTOK_CLIENT_KEY")),
-            client_secret: ClientSecret::new(var("TIKTOK_CLIENT_SECRET")),
-        };
-        let redirect = url::Url::parse("https://app.example/callback").expect("url");
-        let scopes = ["user.info.basic", "video.publish", "video.upload"];
-        let login = client.start_login(&app.client_key, &redirect, &scopes).expect("login");
-        let mut authorize = login.authorize_url.clone();
-        authorize.query_pairs_mut().append_pair("sandbox_user", username);
-        let answer = self.http.get(authorize).send().await.expect("authorize");
-        let location =
-            url::Url::parse(answer.headers()["location"].to_str().expect("location")).expect("url");
-        let code =
-            location.query_pairs().find(|(k, _)| k == "code").map(|(_, v)| v.into_owned()).expect("code");
-        let tokens = client
-            .exchange_code(&app, &AuthCode::new(code), &redirect, &login.verifier)
-            .await
-            .expect("exchange");
+        let tokens = testkit::tiktok::stack_tokens(username).await;
         // An open_id belongs to one tenant: a creator connected by an
         // earlier run on this stack stays with its tenant.
         let tenant = match self.accounts.by_open_id(&tokens.open_id).await.expect("owner") {
@@ -194,8 +174,8 @@ impl World {
         }
     }
 
-    /// The sandbox's ledger entries of one publish.
-    pub async fn ledger(&self, publish_id: &str) -> Vec<Value> {
+    /// Every entry of the sandbox's ledger.
+    pub async fn ledger_entries(&self) -> Vec<Value> {
         let ledger: Value = self
             .http
             .get(format!("{}/_sandbox/ledger", self.sandbox))
@@ -205,32 +185,16 @@ impl World {
             .json()
             .await
             .expect("json");
-        ledger["posts"]
-            .as_array()
-            .cloned()
-            .unwrap_or_default()
-            .into_iter()
-            .filter(|p| p["publish_id"] == publish_id)
-            .collect()
+        ledger["posts"].as_array().cloned().unwrap_or_default()
+    }
+
+    /// The sandbox's ledger entries of one publish.
+    pub async fn ledger(&self, publish_id: &str) -> Vec<Value> {
+        self.ledger_entries().await.into_iter().filter(|p| p["publish_id"] == publish_id).collect()
     }
 
     /// The sandbox's ledger entries of one creator.
     pub async fn ledger_of(&self, open_id: &str) -> Vec<Value> {
-        let ledger: Value = self
-            .http
-            .get(format!("{}/_sandbox/ledger", self.sandbox))
-            .send()
-            .await
-            .expect("ledger")
-            .json()
-            .await
-            .expect("json");
-        ledger["posts"]
-            .as_array()
-            .cloned()
-            .unwrap_or_default()
-            .into_iter()
-            .filter(|p| p["open_id"] == open_id)
-            .collect()
+        self.ledger_entries().await.into_iter().filter(|p| p["open_id"] == open_id).collect()
     }
 }
