@@ -7,11 +7,18 @@ table for rollback while other request threads write to it, and fails with
 DynamoDB requests are therefore serialised; every other service (SQS long
 polls included) stays concurrent.
 
+moto's SQS also reads every attribute of a queue, the message counts
+included (each a pass over every message), on every SendMessage just to learn
+whether content-based deduplication is on: sending n messages costs O(n^2),
+and a queue of 10,000 messages (the dispatch benchmark) never fills. That one
+attribute is answered without the counts; every other read is unchanged.
+
 Usage: moto_server.py HOST PORT
 """
 
 import sys
 import threading
+from collections.abc import Mapping
 
 from werkzeug.serving import run_simple
 from moto.moto_server.werkzeug_app import (
@@ -19,6 +26,41 @@ from moto.moto_server.werkzeug_app import (
     MotoRequestHandler,
     create_backend_app,
 )
+from moto.sqs.models import Queue
+
+_all_queue_attributes = Queue.attributes.fget
+
+
+class QueueAttributes(Mapping):
+    """A queue's attributes, as moto's own property gives them, computed
+    only when a caller reads more than the deduplication switch."""
+
+    def __init__(self, queue):
+        self.queue = queue
+        self.full = None
+
+    def _all(self):
+        if self.full is None:
+            self.full = _all_queue_attributes(self.queue)
+        return self.full
+
+    def __getitem__(self, name):
+        if name == "ContentBasedDeduplication":
+            # Only FIFO queues carry it; booleans read as "true"/"false".
+            if not self.queue.fifo_queue:
+                raise KeyError(name)
+            value = self.queue.content_based_deduplication
+            return str(value).lower() if isinstance(value, bool) else value
+        return self._all()[name]
+
+    def __iter__(self):
+        return iter(self._all())
+
+    def __len__(self):
+        return len(self._all())
+
+
+Queue.attributes = property(QueueAttributes)
 
 
 class SerializeDynamoDB:
