@@ -1,5 +1,7 @@
-//! Small DynamoDB helpers the stores share: string attributes, reading one
-//! item into a domain type, recognising a failed condition.
+//! Small DynamoDB helpers the stores share: string and number attributes,
+//! reading one item into a domain type, an update addressed by key, the
+//! outcome of a conditional write, and the one bounded counter every limit
+//! (hashtag requests per minute, posts per day) counts with.
 
 use std::collections::HashMap;
 
@@ -14,6 +16,62 @@ pub fn s(v: impl Into<String>) -> AttributeValue {
     AttributeValue::S(v.into())
 }
 
+/// A number attribute.
+pub fn n(v: impl ToString) -> AttributeValue {
+    AttributeValue::N(v.to_string())
+}
+
+/// An `UpdateItem` on the item at `(pk, sk)`; the caller adds the
+/// expressions.
+pub fn update(
+    client: &aws_sdk_dynamodb::Client,
+    table: &str,
+    (pk, sk): (String, String),
+) -> aws_sdk_dynamodb::operation::update_item::builders::UpdateItemFluentBuilder {
+    client.update_item().table_name(table).key(schema::PK, s(pk)).key(schema::SK, s(sk))
+}
+
+/// What a conditional write came to: `true` when it was applied, `false`
+/// when its condition did not hold (another writer got there first, or the
+/// item is not in the state the write expects); any other failure is a
+/// store error.
+pub fn applied<O, E, R>(result: Result<O, SdkError<E, R>>) -> Result<bool, StoreError>
+where
+    E: std::error::Error + ProvideErrorMetadata + 'static,
+    R: std::fmt::Debug,
+{
+    match result {
+        Ok(_) => Ok(true),
+        Err(e) if condition_failed(&e) => Ok(false),
+        Err(e) => Err(StoreError::from_sdk("dynamodb", e)),
+    }
+}
+
+/// Adds one to the number `attribute` of the item at `key` unless it has
+/// reached `limit`, in one conditional `UpdateItem`, so every concurrent
+/// instance shares the count. The item expires at `expires` (unix seconds,
+/// set by the first count). `false`: the limit was reached, nothing counted.
+pub async fn count_within(
+    client: &aws_sdk_dynamodb::Client,
+    table: &str,
+    key: (String, String),
+    attribute: &str,
+    limit: u64,
+    expires: i64,
+) -> Result<bool, StoreError> {
+    let result = update(client, table, key)
+        .update_expression("ADD #count :one SET #exp = if_not_exists(#exp, :exp)")
+        .condition_expression("attribute_not_exists(#count) OR #count < :limit")
+        .expression_attribute_names("#count", attribute)
+        .expression_attribute_names("#exp", schema::TTL_ATTRIBUTE)
+        .expression_attribute_values(":one", n(1))
+        .expression_attribute_values(":limit", n(limit))
+        .expression_attribute_values(":exp", n(expires))
+        .send()
+        .await;
+    applied(result)
+}
+
 /// Whether a write failed its condition (someone else changed the item).
 pub fn condition_failed<E: ProvideErrorMetadata, R>(err: &SdkError<E, R>) -> bool {
     err.as_service_error().and_then(|e| e.code()) == Some("ConditionalCheckFailedException")
@@ -22,6 +80,11 @@ pub fn condition_failed<E: ProvideErrorMetadata, R>(err: &SdkError<E, R>) -> boo
 /// Maps a stored item to its domain type.
 pub fn from_item<T: DeserializeOwned>(item: HashMap<String, AttributeValue>) -> Result<T, StoreError> {
     serde_dynamo::from_item(item).map_err(|e| StoreError::Corrupt(e.to_string()))
+}
+
+/// Maps a domain value to the item that stores it.
+pub fn to_item<T: serde::Serialize>(value: &T) -> Result<HashMap<String, AttributeValue>, StoreError> {
+    serde_dynamo::to_item(value).map_err(|e| StoreError::Corrupt(e.to_string()))
 }
 
 /// One item by key, read consistently, as `T`.

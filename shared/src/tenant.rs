@@ -14,7 +14,7 @@ use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 use time::OffsetDateTime;
 
-use crate::dynamo::{condition_failed, s};
+use crate::dynamo::{applied, s, update};
 use crate::{error::StoreError, schema};
 use foundation::time_format::rfc3339;
 
@@ -190,13 +190,7 @@ impl TenantStore {
 
     /// Revokes a key by its prefix; returns whether a key was revoked.
     pub async fn revoke_key(&self, prefix: &str) -> Result<bool, StoreError> {
-        let (pk, sk) = schema::keys::api_key(prefix);
-        let result = self
-            .dynamodb
-            .update_item()
-            .table_name(&self.table)
-            .key(schema::PK, s(pk))
-            .key(schema::SK, s(sk))
+        let result = update(&self.dynamodb, &self.table, schema::keys::api_key(prefix))
             .update_expression("SET #status = :revoked, revoked_at = :now")
             .condition_expression("attribute_exists(#pk)")
             .expression_attribute_names("#status", "status")
@@ -205,11 +199,7 @@ impl TenantStore {
             .expression_attribute_values(":now", s(rfc3339(OffsetDateTime::now_utc())))
             .send()
             .await;
-        match result {
-            Ok(_) => Ok(true),
-            Err(e) if condition_failed(&e) => Ok(false),
-            Err(e) => Err(StoreError::from_sdk("dynamodb", e)),
-        }
+        applied(result)
     }
 
     /// The tenant a presented key belongs to.

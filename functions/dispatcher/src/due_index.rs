@@ -13,7 +13,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use aws_sdk_dynamodb::types::AttributeValue;
 use foundation::time_format::{minute_bucket, rfc3339};
-use shared::dynamo::{condition_failed, from_item, s};
+use shared::dynamo::{applied, from_item, s, update};
 use shared::error::StoreError;
 use shared::post::{Post, PostStatus};
 use shared::schema::{self, keys};
@@ -140,12 +140,7 @@ impl DueIndex {
     pub async fn refile(&self, entry: &Entry, at: OffsetDateTime) -> Result<Option<Entry>, StoreError> {
         let (pk, sk) = keys::post(&entry.tenant, &entry.post_id);
         let (tpk, tsk) = index_keys(&entry.post_id, at);
-        let result = self
-            .dynamodb
-            .update_item()
-            .table_name(&self.table)
-            .key(schema::PK, s(pk))
-            .key(schema::SK, s(sk))
+        let result = update(&self.dynamodb, &self.table, (pk, sk))
             .update_expression("SET #tpk = :tpk, #tsk = :tsk")
             .condition_expression("#status = :status AND #updated = :updated AND #tsk = :was")
             .expression_attribute_names("#tpk", schema::GSI_BY_TIME_PK)
@@ -159,11 +154,7 @@ impl DueIndex {
             .expression_attribute_values(":was", s(entry.time_sk.clone()))
             .send()
             .await;
-        match result {
-            Ok(_) => Ok(Some(Entry { time_sk: tsk, ..entry.clone() })),
-            Err(e) if condition_failed(&e) => Ok(None),
-            Err(e) => Err(StoreError::from_sdk("dynamodb", e)),
-        }
+        Ok(applied(result)?.then(|| Entry { time_sk: tsk, ..entry.clone() }))
     }
 }
 

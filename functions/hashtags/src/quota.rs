@@ -15,7 +15,7 @@ use sha2::{Digest, Sha256};
 use time::{Duration, OffsetDateTime};
 
 use foundation::time_format::iso_date;
-use shared::dynamo::s;
+use shared::dynamo::{applied, count_within, n, s, update};
 use shared::error::StoreError;
 use shared::schema;
 use shared::tenant::TenantId;
@@ -41,19 +41,8 @@ pub struct QuotaReport {
     pub resets_at: String,
 }
 
-fn n(value: impl ToString) -> AttributeValue {
-    AttributeValue::N(value.to_string())
-}
-
 fn number(item: &std::collections::HashMap<String, AttributeValue>, name: &str) -> u64 {
     item.get(name).and_then(|v| v.as_n().ok()).and_then(|v| v.parse().ok()).unwrap_or(0)
-}
-
-fn is_condition_failure<E>(error: &aws_sdk_dynamodb::error::SdkError<E>) -> bool
-where
-    E: aws_sdk_dynamodb::error::ProvideErrorMetadata,
-{
-    error.as_service_error().and_then(|e| e.code()) == Some("ConditionalCheckFailedException")
 }
 
 /// The Research API quota ledger.
@@ -82,13 +71,7 @@ impl QuotaLedger {
     /// key); `false` when the requests or records are used up.
     pub async fn reserve_request(&self, app: &str) -> Result<bool, StoreError> {
         let now = OffsetDateTime::now_utc();
-        let (pk, sk) = Self::key(app, now);
-        let result = self
-            .dynamodb
-            .update_item()
-            .table_name(&self.table)
-            .key(schema::PK, s(pk))
-            .key(schema::SK, s(sk))
+        let result = update(&self.dynamodb, &self.table, Self::key(app, now))
             .update_expression("ADD #req :one SET #exp = if_not_exists(#exp, :exp)")
             .condition_expression(
                 "(attribute_not_exists(#req) OR #req < :req_limit) AND \
@@ -104,22 +87,13 @@ impl QuotaLedger {
             .return_values(ReturnValue::None)
             .send()
             .await;
-        match result {
-            Ok(_) => Ok(true),
-            Err(e) if is_condition_failure(&e) => Ok(false),
-            Err(e) => Err(StoreError::from_sdk("dynamodb", e)),
-        }
+        applied(result)
     }
 
     /// Counts the records a page returned.
     pub async fn add_records(&self, app: &str, records: u64) -> Result<(), StoreError> {
         let now = OffsetDateTime::now_utc();
-        let (pk, sk) = Self::key(app, now);
-        self.dynamodb
-            .update_item()
-            .table_name(&self.table)
-            .key(schema::PK, s(pk))
-            .key(schema::SK, s(sk))
+        update(&self.dynamodb, &self.table, Self::key(app, now))
             .update_expression("ADD #rec :n SET #exp = if_not_exists(#exp, :exp)")
             .expression_attribute_names("#rec", "records")
             .expression_attribute_names("#exp", schema::TTL_ATTRIBUTE)
@@ -134,12 +108,7 @@ impl QuotaLedger {
     /// Marks today's requests spent (TikTok said so), so no instance sends more.
     pub async fn exhaust(&self, app: &str) -> Result<(), StoreError> {
         let now = OffsetDateTime::now_utc();
-        let (pk, sk) = Self::key(app, now);
-        self.dynamodb
-            .update_item()
-            .table_name(&self.table)
-            .key(schema::PK, s(pk))
-            .key(schema::SK, s(sk))
+        update(&self.dynamodb, &self.table, Self::key(app, now))
             .update_expression("SET #req = :limit, #exp = if_not_exists(#exp, :exp)")
             .expression_attribute_names("#req", "requests")
             .expression_attribute_names("#exp", schema::TTL_ATTRIBUTE)
@@ -200,26 +169,10 @@ impl TenantLimiter {
     pub async fn take(&self, tenant: &TenantId) -> Result<Result<(), u64>, StoreError> {
         let now = OffsetDateTime::now_utc().unix_timestamp();
         let minute = now.div_euclid(60);
-        let (pk, sk) = schema::keys::hashtag_rate(tenant.as_str(), minute);
-        let result = self
-            .dynamodb
-            .update_item()
-            .table_name(&self.table)
-            .key(schema::PK, s(pk))
-            .key(schema::SK, s(sk))
-            .update_expression("ADD #count :one SET #exp = if_not_exists(#exp, :exp)")
-            .condition_expression("attribute_not_exists(#count) OR #count < :limit")
-            .expression_attribute_names("#count", "count")
-            .expression_attribute_names("#exp", schema::TTL_ATTRIBUTE)
-            .expression_attribute_values(":one", n(1))
-            .expression_attribute_values(":limit", n(self.per_minute))
-            .expression_attribute_values(":exp", n((minute + 2) * 60))
-            .send()
-            .await;
-        match result {
-            Ok(_) => Ok(Ok(())),
-            Err(e) if is_condition_failure(&e) => Ok(Err((60 - now.rem_euclid(60)) as u64)),
-            Err(e) => Err(StoreError::from_sdk("dynamodb", e)),
-        }
+        let key = schema::keys::hashtag_rate(tenant.as_str(), minute);
+        let counted =
+            count_within(&self.dynamodb, &self.table, key, "count", self.per_minute, (minute + 2) * 60)
+                .await?;
+        Ok(if counted { Ok(()) } else { Err((60 - now.rem_euclid(60)) as u64) })
     }
 }

@@ -11,8 +11,7 @@
 //! is [`WINDOW`] old, so no window ever holds more than `limit` calls. The
 //! daily cap counts posts per UTC day, one atomic counter per day.
 
-use aws_sdk_dynamodb::types::AttributeValue;
-use shared::dynamo::{condition_failed, s};
+use shared::dynamo::{applied, count_within, n, s, update};
 use shared::error::StoreError;
 use shared::schema;
 use time::{Duration, OffsetDateTime, Time};
@@ -133,33 +132,22 @@ impl Limiter {
             }
             // A random free slot: concurrent publishers rarely pick the same.
             let pick = free.get(rand::random_range(0..free.len())).copied().unwrap_or(0);
-            let mut update = self
-                .dynamodb
-                .update_item()
-                .table_name(&self.table)
-                .key(schema::PK, s(pk.clone()))
-                .key(schema::SK, s(sk.clone()))
+            let mut write = update(&self.dynamodb, &self.table, (pk.clone(), sk.clone()))
                 .update_expression("SET #slot = :now, #exp = :exp")
                 .expression_attribute_names("#slot", slot(pick))
                 .expression_attribute_names("#exp", schema::TTL_ATTRIBUTE)
-                .expression_attribute_values(":now", AttributeValue::N(now_ms.to_string()))
-                .expression_attribute_values(
-                    ":exp",
-                    AttributeValue::N((now + Duration::days(2)).unix_timestamp().to_string()),
-                );
-            update = match slots.get(pick).copied().flatten() {
-                Some(held) => update
-                    .condition_expression("#slot = :held")
-                    .expression_attribute_values(":held", AttributeValue::N(held.to_string())),
-                None => update.condition_expression("attribute_not_exists(#slot)"),
-            };
-            match update.send().await {
-                Ok(_) => return Ok(None),
-                Err(e) if condition_failed(&e) => {
-                    tokio::time::sleep(std::time::Duration::from_millis(rand::random_range(5..50))).await;
+                .expression_attribute_values(":now", n(now_ms))
+                .expression_attribute_values(":exp", n((now + Duration::days(2)).unix_timestamp()));
+            write = match slots.get(pick).copied().flatten() {
+                Some(held) => {
+                    write.condition_expression("#slot = :held").expression_attribute_values(":held", n(held))
                 }
-                Err(e) => return Err(StoreError::from_sdk("dynamodb", e)),
+                None => write.condition_expression("attribute_not_exists(#slot)"),
+            };
+            if applied(write.send().await)? {
+                return Ok(None);
             }
+            tokio::time::sleep(std::time::Duration::from_millis(rand::random_range(5..50))).await;
         }
         // Many publishers at once on one account: let this one wait a moment.
         Ok(Some(now + Duration::seconds(1)))
@@ -173,28 +161,11 @@ impl Limiter {
     ) -> Result<Option<OffsetDateTime>, StoreError> {
         let call = Call::DailyPost;
         let (name, next) = day_window(now);
-        let (pk, sk) = schema::keys::account_calls(account, call.name(), &name);
+        let key = schema::keys::account_calls(account, call.name(), &name);
         let expires = (now + Duration::days(2)).unix_timestamp();
-        let result = self
-            .dynamodb
-            .update_item()
-            .table_name(&self.table)
-            .key(schema::PK, s(pk))
-            .key(schema::SK, s(sk))
-            .update_expression("ADD #count :one SET #exp = if_not_exists(#exp, :exp)")
-            .condition_expression("attribute_not_exists(#count) OR #count < :limit")
-            .expression_attribute_names("#count", "count")
-            .expression_attribute_names("#exp", schema::TTL_ATTRIBUTE)
-            .expression_attribute_values(":one", AttributeValue::N("1".into()))
-            .expression_attribute_values(":exp", AttributeValue::N(expires.to_string()))
-            .expression_attribute_values(":limit", AttributeValue::N(self.limit(call).to_string()))
-            .send()
-            .await;
-        match result {
-            Ok(_) => Ok(None),
-            Err(e) if condition_failed(&e) => Ok(Some(next)),
-            Err(e) => Err(StoreError::from_sdk("dynamodb", e)),
-        }
+        let counted =
+            count_within(&self.dynamodb, &self.table, key, "count", self.limit(call), expires).await?;
+        Ok((!counted).then_some(next))
     }
 
     /// Gives back the day's post slot taken at `at` for a post that did not
@@ -202,25 +173,20 @@ impl Limiter {
     /// was created), so the day counts only posts made. Never below zero.
     pub async fn give_back_daily(&self, account: &str, at: OffsetDateTime) -> Result<(), StoreError> {
         let (name, _) = day_window(at);
-        let (pk, sk) = schema::keys::account_calls(account, Call::DailyPost.name(), &name);
-        let result = self
-            .dynamodb
-            .update_item()
-            .table_name(&self.table)
-            .key(schema::PK, s(pk))
-            .key(schema::SK, s(sk))
-            .update_expression("ADD #count :minus_one")
-            .condition_expression("#count > :zero")
-            .expression_attribute_names("#count", "count")
-            .expression_attribute_values(":minus_one", AttributeValue::N("-1".into()))
-            .expression_attribute_values(":zero", AttributeValue::N("0".into()))
-            .send()
-            .await;
-        match result {
-            Ok(_) => Ok(()),
-            Err(e) if condition_failed(&e) => Ok(()),
-            Err(e) => Err(StoreError::from_sdk("dynamodb", e)),
-        }
+        let result = update(
+            &self.dynamodb,
+            &self.table,
+            schema::keys::account_calls(account, Call::DailyPost.name(), &name),
+        )
+        .update_expression("ADD #count :minus_one")
+        .condition_expression("#count > :zero")
+        .expression_attribute_names("#count", "count")
+        .expression_attribute_values(":minus_one", n(-1))
+        .expression_attribute_values(":zero", n(0))
+        .send()
+        .await;
+        // Not applied: the count is already zero, nothing to give back.
+        applied(result).map(|_| ())
     }
 }
 

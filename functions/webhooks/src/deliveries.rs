@@ -7,7 +7,7 @@
 use aws_sdk_dynamodb::types::AttributeValue;
 use foundation::time_format::rfc3339;
 use sha2::{Digest, Sha256};
-use shared::dynamo::{condition_failed, s};
+use shared::dynamo::{applied, s};
 use shared::error::StoreError;
 use shared::schema;
 use time::OffsetDateTime;
@@ -78,11 +78,7 @@ impl DeliveryLog {
             .expression_attribute_values(":now", AttributeValue::N(now.unix_timestamp().to_string()))
             .send()
             .await;
-        match result {
-            Ok(_) => Ok(true),
-            Err(e) if condition_failed(&e) => Ok(false),
-            Err(e) => Err(StoreError::from_sdk("dynamodb", e)),
-        }
+        applied(result)
     }
 }
 

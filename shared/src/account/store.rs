@@ -10,14 +10,10 @@ use secrecy::SecretString;
 use time::OffsetDateTime;
 
 use super::{Account, AccountStatus};
-use crate::dynamo::{condition_failed, get_item, s};
+use crate::dynamo::{applied, condition_failed, get_item, n, s, update};
 use crate::{error::StoreError, schema, vault::KeyRing};
 use foundation::time_format::rfc3339;
 use tiktok::TokenSet;
-
-fn n(v: i64) -> AttributeValue {
-    AttributeValue::N(v.to_string())
-}
 
 /// What a completed OAuth flow hands the store.
 pub struct Connection<'a> {
@@ -50,8 +46,7 @@ impl AccountStore {
     }
 
     fn item(&self, account: &Account) -> Result<HashMap<String, AttributeValue>, StoreError> {
-        let mut item: HashMap<String, AttributeValue> =
-            serde_dynamo::to_item(account).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        let mut item = crate::dynamo::to_item(account)?;
         let (pk, sk) = schema::keys::account(&account.id);
         item.insert(schema::PK.into(), s(pk));
         item.insert(schema::SK.into(), s(sk));
@@ -117,9 +112,7 @@ impl AccountStore {
                 .await
                 .map_err(|e| StoreError::from_sdk("dynamodb", e))?;
             for item in out.items() {
-                accounts.push(
-                    serde_dynamo::from_item(item.clone()).map_err(|e| StoreError::Corrupt(e.to_string()))?,
-                );
+                accounts.push(crate::dynamo::from_item(item.clone())?);
             }
             start = out.last_evaluated_key;
             if start.is_none() {
@@ -148,9 +141,7 @@ impl AccountStore {
                 .await
                 .map_err(|e| StoreError::from_sdk("dynamodb", e))?;
             for item in out.items() {
-                accounts.push(
-                    serde_dynamo::from_item(item.clone()).map_err(|e| StoreError::Corrupt(e.to_string()))?,
-                );
+                accounts.push(crate::dynamo::from_item(item.clone())?);
             }
             hour += 3600;
         }
@@ -284,11 +275,7 @@ impl AccountStore {
             |t: &SecretString| ring.seal(account_id, t).map_err(|e| StoreError::Corrupt(e.to_string()));
         let access_expires_at = now + tokens.expires_in as i64;
         let (pk, sk) = schema::keys::account(account_id);
-        self.dynamodb
-            .update_item()
-            .table_name(&self.table)
-            .key(schema::PK, s(pk))
-            .key(schema::SK, s(sk))
+        update(&self.dynamodb, &self.table, (pk, sk))
             .update_expression(
                 "SET sealed_access_token = :a, sealed_refresh_token = :r, access_expires_at = :ae, \
                  refresh_expires_at = :re, token_version = token_version + :one, updated_at = :now, \
@@ -331,13 +318,7 @@ impl AccountStore {
         seconds: i64,
     ) -> Result<bool, StoreError> {
         let now = OffsetDateTime::now_utc().unix_timestamp();
-        let (pk, sk) = schema::keys::account(id);
-        let result = self
-            .dynamodb
-            .update_item()
-            .table_name(&self.table)
-            .key(schema::PK, s(pk))
-            .key(schema::SK, s(sk))
+        let result = update(&self.dynamodb, &self.table, schema::keys::account(id))
             .update_expression("SET refresh_lease_owner = :owner, refresh_lease_until = :until")
             .condition_expression(
                 "attribute_exists(#pk) AND (attribute_not_exists(refresh_lease_until) OR refresh_lease_until < :now)",
@@ -348,22 +329,12 @@ impl AccountStore {
             .expression_attribute_values(":now", n(now))
             .send()
             .await;
-        match result {
-            Ok(_) => Ok(true),
-            Err(e) if condition_failed(&e) => Ok(false),
-            Err(e) => Err(StoreError::from_sdk("dynamodb", e)),
-        }
+        applied(result)
     }
 
     /// Gives the lease back without writing tokens (nothing to refresh, or a failure).
     pub async fn release_refresh_lease(&self, id: &str, owner: &str) -> Result<(), StoreError> {
-        let (pk, sk) = schema::keys::account(id);
-        let result = self
-            .dynamodb
-            .update_item()
-            .table_name(&self.table)
-            .key(schema::PK, s(pk))
-            .key(schema::SK, s(sk))
+        let result = update(&self.dynamodb, &self.table, schema::keys::account(id))
             .update_expression("REMOVE refresh_lease_owner, refresh_lease_until")
             .condition_expression("refresh_lease_owner = :owner")
             .expression_attribute_values(":owner", s(owner))
@@ -403,19 +374,14 @@ impl AccountStore {
         spare_disconnected: bool,
     ) -> Result<bool, StoreError> {
         let (pk, sk) = schema::keys::account(id);
-        let mut update = "SET #status = :status, status_reason = :reason, updated_at = :now \
+        let mut expression = "SET #status = :status, status_reason = :reason, updated_at = :now \
                           REMOVE #tpk, #tsk, refresh_lease_owner, refresh_lease_until"
             .to_owned();
         if forget_tokens {
-            update.push_str(", sealed_access_token, sealed_refresh_token");
+            expression.push_str(", sealed_access_token, sealed_refresh_token");
         }
-        let mut write = self
-            .dynamodb
-            .update_item()
-            .table_name(&self.table)
-            .key(schema::PK, s(pk))
-            .key(schema::SK, s(sk))
-            .update_expression(update)
+        let mut write = update(&self.dynamodb, &self.table, (pk, sk))
+            .update_expression(expression)
             .condition_expression("attribute_exists(#pk)")
             .expression_attribute_names("#pk", schema::PK)
             .expression_attribute_names("#status", "status")

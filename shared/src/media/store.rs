@@ -11,7 +11,7 @@ use time::OffsetDateTime;
 
 use super::probe::{MediaFacts, RangeSource};
 use super::{ContentType, MediaId, MediaKey, MediaKind};
-use crate::dynamo::{condition_failed, get_item, s};
+use crate::dynamo::{applied, get_item, s};
 use crate::{error::StoreError, schema, tenant::TenantId};
 use foundation::time_format::rfc3339;
 
@@ -120,8 +120,7 @@ impl MediaStore {
     }
 
     pub async fn put(&self, item: &MediaItem) -> Result<(), StoreError> {
-        let mut attrs: HashMap<String, AttributeValue> =
-            serde_dynamo::to_item(item).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        let mut attrs = crate::dynamo::to_item(item)?;
         let (pk, sk) = schema::keys::media(&item.tenant, &item.id.to_string());
         attrs.insert(schema::PK.into(), s(pk));
         attrs.insert(schema::SK.into(), s(sk));
@@ -211,8 +210,7 @@ impl MediaStore {
     /// Records the verdict of a check, once: only a `PENDING_UPLOAD` record
     /// changes, so concurrent checks agree on one outcome.
     pub async fn settle(&self, item: &MediaItem) -> Result<bool, StoreError> {
-        let mut attrs: HashMap<String, AttributeValue> =
-            serde_dynamo::to_item(item).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        let mut attrs = crate::dynamo::to_item(item)?;
         let (pk, sk) = schema::keys::media(&item.tenant, &item.id.to_string());
         attrs.insert(schema::PK.into(), s(pk));
         attrs.insert(schema::SK.into(), s(sk));
@@ -226,11 +224,7 @@ impl MediaStore {
             .expression_attribute_values(":pending", s("PENDING_UPLOAD"))
             .send()
             .await;
-        match result {
-            Ok(_) => Ok(true),
-            Err(e) if condition_failed(&e) => Ok(false),
-            Err(e) => Err(StoreError::from_sdk("dynamodb", e)),
-        }
+        applied(result)
     }
 
     /// A presigned PUT with the content type and length (and checksum, when

@@ -3,8 +3,6 @@
 //! change, and the `publish_id` → post reference webhooks and status checks
 //! resolve.
 
-use std::collections::HashMap;
-
 use aws_sdk_dynamodb::types::AttributeValue;
 use foundation::time_format::minute_bucket;
 use serde::{Deserialize, Serialize};
@@ -12,7 +10,7 @@ use time::OffsetDateTime;
 
 use super::store::due_index;
 use super::{Post, PostStatus, PostStore};
-use crate::dynamo::{condition_failed, get_item, s};
+use crate::dynamo::{applied, get_item, s, update};
 use crate::error::StoreError;
 use crate::schema;
 
@@ -49,10 +47,7 @@ impl PostStore {
             .send()
             .await
             .map_err(|e| StoreError::from_sdk("dynamodb", e))?;
-        out.items()
-            .iter()
-            .map(|item| serde_dynamo::from_item(item.clone()).map_err(|e| StoreError::Corrupt(e.to_string())))
-            .collect()
+        out.items().iter().map(|item| crate::dynamo::from_item(item.clone())).collect()
     }
 
     /// Files a post in the due index at `at` without moving its status:
@@ -68,12 +63,7 @@ impl PostStore {
     ) -> Result<bool, StoreError> {
         let (pk, sk) = schema::keys::post(&post.tenant, &post.id);
         let (tpk, tsk) = due_index(&post.id, at);
-        let result = self
-            .client()
-            .update_item()
-            .table_name(self.table())
-            .key(schema::PK, s(pk))
-            .key(schema::SK, s(sk))
+        let result = update(self.client(), self.table(), (pk, sk))
             .update_expression("SET #tpk = :tpk, #tsk = :tsk")
             .condition_expression("#status = :status AND #updated = :updated")
             .expression_attribute_names("#tpk", schema::GSI_BY_TIME_PK)
@@ -86,19 +76,14 @@ impl PostStore {
             .expression_attribute_values(":updated", s(post.updated_at.clone()))
             .send()
             .await;
-        match result {
-            Ok(_) => Ok(true),
-            Err(e) if condition_failed(&e) => Ok(false),
-            Err(e) => Err(StoreError::from_sdk("dynamodb", e)),
-        }
+        applied(result)
     }
 
     /// Records which post a `publish_id` belongs to. Written before the post
     /// stores the id, so even a publisher that dies between the two leaves a
     /// way for the webhook or an operator to find the post.
     pub async fn record_publish_ref(&self, reference: &PublishRef) -> Result<(), StoreError> {
-        let mut item: HashMap<String, AttributeValue> =
-            serde_dynamo::to_item(reference).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        let mut item = crate::dynamo::to_item(reference)?;
         let (pk, sk) = schema::keys::publish_ref(&reference.publish_id);
         item.insert(schema::PK.into(), s(pk));
         item.insert(schema::SK.into(), s(sk));
@@ -131,12 +116,7 @@ impl PostStore {
     /// Adds TikTok's public post id to a published post (once).
     pub async fn add_public_post_id(&self, post: &Post, post_id: &str) -> Result<bool, StoreError> {
         let (pk, sk) = schema::keys::post(&post.tenant, &post.id);
-        let result = self
-            .client()
-            .update_item()
-            .table_name(self.table())
-            .key(schema::PK, s(pk))
-            .key(schema::SK, s(sk))
+        let result = update(self.client(), self.table(), (pk, sk))
             .update_expression("SET #ids = list_append(if_not_exists(#ids, :empty), :id)")
             .condition_expression("#status = :published AND NOT contains(#ids, :raw)")
             .expression_attribute_names("#ids", "post_ids")
@@ -147,10 +127,6 @@ impl PostStore {
             .expression_attribute_values(":published", s(PostStatus::Published.as_str()))
             .send()
             .await;
-        match result {
-            Ok(_) => Ok(true),
-            Err(e) if condition_failed(&e) => Ok(false),
-            Err(e) => Err(StoreError::from_sdk("dynamodb", e)),
-        }
+        applied(result)
     }
 }

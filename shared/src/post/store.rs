@@ -9,7 +9,7 @@ use std::collections::HashMap;
 use time::{format_description::well_known::Rfc3339, OffsetDateTime};
 
 use super::{HistoryEntry, Post, PostStatus};
-use crate::dynamo::{condition_failed, get_item, s};
+use crate::dynamo::{condition_failed, get_item, s, update};
 use crate::{error::StoreError, schema};
 
 /// A requested status move with its audit data and the fields it sets.
@@ -101,8 +101,7 @@ impl PostStore {
     /// The stored item of a new post: keys, owner index by scheduled time,
     /// and the due-minute index while it is `SCHEDULED`.
     pub(crate) fn post_item(&self, post: &Post) -> Result<HashMap<String, AttributeValue>, StoreError> {
-        let mut item: HashMap<String, AttributeValue> =
-            serde_dynamo::to_item(post).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        let mut item = crate::dynamo::to_item(post)?;
         let (pk, sk) = schema::keys::post(&post.tenant, &post.id);
         item.insert(schema::PK.into(), s(pk));
         item.insert(schema::SK.into(), s(sk));
@@ -201,7 +200,7 @@ impl PostStore {
             names.insert(format!("#x{i}"), name.to_owned());
             values.insert(format!(":x{i}"), value);
         }
-        let mut update = match t.index_at {
+        let mut expression = match t.index_at {
             Some(at) => {
                 let (tpk, tsk) = due_index(id, at);
                 sets.push("#tpk = :tpk".to_owned());
@@ -218,15 +217,10 @@ impl PostStore {
             names.insert("#lease_owner".into(), "lease_owner".into());
             values.insert(":owner".into(), s(owner));
         }
-        update.shrink_to_fit();
+        expression.shrink_to_fit();
 
-        let out = self
-            .dynamodb
-            .update_item()
-            .table_name(&self.table)
-            .key(schema::PK, s(pk))
-            .key(schema::SK, s(sk))
-            .update_expression(update)
+        let out = update(&self.dynamodb, &self.table, (pk, sk))
+            .update_expression(expression)
             .condition_expression(condition)
             .set_expression_attribute_names(Some(names))
             .set_expression_attribute_values(Some(values))
@@ -241,7 +235,7 @@ impl PostStore {
                 }
             })?;
         let item = out.attributes.ok_or(StoreError::Corrupt("update returned no item".into()))?;
-        serde_dynamo::from_item(item).map_err(|e| TransitionError::Store(StoreError::Corrupt(e.to_string())))
+        crate::dynamo::from_item(item).map_err(TransitionError::Store)
     }
 }
 
@@ -317,7 +311,7 @@ impl PostStore {
         let posts = out
             .items()
             .iter()
-            .map(|i| serde_dynamo::from_item(i.clone()).map_err(|e| StoreError::Corrupt(e.to_string())))
+            .map(|i| crate::dynamo::from_item(i.clone()))
             .collect::<Result<Vec<Post>, _>>()?;
         Ok(PostPage { posts, next: out.last_evaluated_key })
     }
