@@ -114,7 +114,8 @@ async fn main() {
     std::fs::write("/proc/self/clear_refs", "5").expect("reset VmHWM");
     let baseline = status_kb("VmRSS:");
     let started = Instant::now();
-    upload::send_chunks(&deps, &init_plan, &url).await.expect("every chunk taken");
+    let progress = upload::Progress { account: "bench-stream", token: &token, publish_id: &init.publish_id };
+    upload::send_chunks(&deps, &init_plan, &url, &progress).await.expect("every chunk taken");
     let elapsed = started.elapsed().as_secs_f64();
     let peak = status_kb("VmHWM:");
 

@@ -50,6 +50,8 @@ pub struct FaultSpec {
     pub kind: FaultKind,
     /// Fire on the next N matching calls...
     pub count: Option<u32>,
+    /// ...after letting this many matching calls through (e.g. the second chunk of an upload).
+    pub after: Option<u32>,
     /// ...or on each call with this probability (0..=1), until cleared.
     pub probability: Option<f64>,
     pub status: Option<u16>,
@@ -66,7 +68,31 @@ pub struct FaultSpec {
 pub struct Rule {
     pub spec: FaultSpec,
     pub remaining: Option<u32>,
+    /// Matching calls still to let through before the rule may fire.
+    pub passing: u32,
     pub fired: u64,
+}
+
+impl Rule {
+    /// Whether the rule fires on this matching call; counts it either way.
+    fn fires(&mut self, rng: &mut impl Rng) -> bool {
+        if self.passing > 0 {
+            self.passing -= 1;
+            return false;
+        }
+        let fires = match (self.remaining.as_mut(), self.spec.probability) {
+            (Some(n), _) if *n > 0 => {
+                *n -= 1;
+                true
+            }
+            (None, Some(p)) => rng.random_bool(p),
+            _ => false,
+        };
+        if fires {
+            self.fired += 1;
+        }
+        fires
+    }
 }
 
 #[derive(Debug, Default)]
@@ -90,7 +116,7 @@ impl Faults {
         if spec.status.is_some_and(|s| StatusCode::from_u16(s).is_err()) {
             return Err("status is not an HTTP status".into());
         }
-        self.rules.push(Rule { remaining: spec.count, spec, fired: 0 });
+        self.rules.push(Rule { remaining: spec.count, passing: spec.after.unwrap_or(0), spec, fired: 0 });
         Ok(())
     }
 
@@ -112,19 +138,7 @@ impl Faults {
             let matches = rule.spec.endpoint == "webhook"
                 && matches!(rule.spec.kind, FaultKind::Drop | FaultKind::DropUnprocessed)
                 && rule.spec.open_id.as_deref().is_none_or(|o| o == open_id);
-            if !matches {
-                continue;
-            }
-            let fires = match (rule.remaining.as_mut(), rule.spec.probability) {
-                (Some(n), _) if *n > 0 => {
-                    *n -= 1;
-                    true
-                }
-                (None, Some(p)) => rng.random_bool(p),
-                _ => false,
-            };
-            if fires {
-                rule.fired += 1;
+            if matches && rule.fires(&mut rng) {
                 dropped = true;
                 break;
             }
@@ -157,16 +171,7 @@ impl Faults {
             if !is_latency && terminal.is_some() {
                 continue;
             }
-            let fires = match (rule.remaining.as_mut(), rule.spec.probability) {
-                (Some(n), _) if *n > 0 => {
-                    *n -= 1;
-                    true
-                }
-                (None, Some(p)) => rng.random_bool(p),
-                _ => false,
-            };
-            if fires {
-                rule.fired += 1;
+            if rule.fires(&mut rng) {
                 if is_latency {
                     latency += rule.spec.latency_ms.unwrap_or(0);
                 } else {
