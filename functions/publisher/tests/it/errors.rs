@@ -225,6 +225,36 @@ async fn a_chunk_meeting_a_5xx_is_sent_again_and_every_byte_arrives_once() {
     assert_eq!(ledger[0]["content_sha256"], sha, "TikTok holds exactly the source bytes");
 }
 
+/// TikTok answers the second chunk 416: its progress is not where the
+/// upload thinks. The upload asks TikTok how many bytes it holds and goes on
+/// from the chunk that starts there: one init, every byte once.
+#[tokio::test]
+async fn a_chunk_refused_416_resumes_from_the_bytes_tiktok_holds() {
+    let w = World::start().await;
+    let (tenant, account) = w.connect("pool_26").await;
+    let open_id = account.open_id.clone();
+    w.clear_faults(&open_id).await;
+    w.count_calls(&open_id, "upload").await;
+    let refuse_second_chunk = json!({"endpoint": "upload", "kind": "error_code", "code": "range_not_satisfiable",
+                                     "status": 416, "count": 1, "after": 1});
+    w.fault(&open_id, refuse_second_chunk).await;
+    // 35 MiB: three chunks of the production plan (10 + 10 + 15 MiB).
+    let bytes = video_bytes(35 * MIB, 26);
+    let sha = sha256_hex(&bytes);
+    let video = w.media(&tenant, ContentType::Mp4, bytes).await;
+    let post = w.post(&tenant, &account, PostKind::Video, PostMode::DirectPost, &[video], 1).await;
+    w.tick().await;
+    let done = w.until(&post, SETTLED, Duration::from_secs(180)).await;
+
+    assert_eq!(done.status, PostStatus::Published, "{:?}", done.history);
+    assert_eq!(done.attempts, 1, "the upload resumed; the init was not repeated");
+    assert_eq!(w.calls(&open_id, "upload").await, 4, "chunk 1, chunk 2 refused, then chunks 2 and 3");
+    let ledger = w.ledger(done.publish_id.as_deref().expect("publish id")).await;
+    assert_eq!(ledger.len(), 1, "{ledger:?}");
+    assert_eq!(ledger[0]["bytes_received"], 35 * MIB);
+    assert_eq!(ledger[0]["content_sha256"], sha, "TikTok holds exactly the source bytes");
+}
+
 /// Two ways an upload breaks after init: TikTok answers a chunk 403 (the
 /// upload URL expired), or the publisher dies mid-upload. Either fails the
 /// post with the reason; neither sends a second init. (An upload is not
@@ -258,19 +288,21 @@ async fn a_broken_upload_fails_the_post_and_never_initiates_again() {
     assert_eq!(created.len(), before + 1, "{created:?}");
     assert!(w.ledger(done.publish_id.as_deref().unwrap_or_default()).await.is_empty(), "nothing published");
 
-    // A publisher dying mid-upload. Its stand-in is frozen inside a chunk
-    // PUT (30 s), and nothing it sends afterwards lands (every chunk 503):
-    // as dead as a live process gets. Death's other half is time: the lease
+    // A publisher dying mid-upload. Its stand-in is frozen inside every
+    // chunk PUT (each hangs until the client gives up after its upload
+    // timeout, 120 s, five times over), so nothing it sends lands for the
+    // rest of the test: as dead as a live process gets. Death's other half is time: the lease
     // (PUBLISH_LEASE_SECS, 960 s, longer than the function's timeout) runs
     // out — moved to the past in the table, with the post's due-index entry,
     // instead of waiting 16 minutes. The dispatcher's tick and the publisher
     // run for real from there.
     w.clear_faults(&open_id).await;
     w.count_calls(&open_id, "video_init").await;
-    w.fault(&open_id, json!({"endpoint": "upload", "kind": "latency", "latency_ms": 30_000, "count": 1}))
-        .await;
-    w.fault(&open_id, json!({"endpoint": "upload", "kind": "http_5xx", "status": 503, "probability": 1.0}))
-        .await;
+    w.fault(
+        &open_id,
+        json!({"endpoint": "upload", "kind": "latency", "latency_ms": 600_000, "probability": 1.0}),
+    )
+    .await;
     let video = w.media(&tenant, ContentType::Mp4, video_bytes(24 * MIB, 171)).await;
     let post = w.post(&tenant, &account, PostKind::Video, PostMode::DirectPost, &[video], 1).await;
     w.tick().await;
@@ -292,6 +324,6 @@ async fn a_broken_upload_fails_the_post_and_never_initiates_again() {
     assert!(failed.reason.contains("interrupted"), "{failed:?}");
     w.stays(&post, PostStatus::Failed, 6).await;
     assert_eq!(w.calls(&open_id, "video_init").await, 1, "never a second init");
-    // The 503 rule stays until the next run clears it: the frozen stand-in
+    // The frozen rule stays until the next run clears it: the stand-in
     // keeps retrying for a while, and a dead publisher sends nothing.
 }
