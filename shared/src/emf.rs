@@ -93,10 +93,13 @@ impl Metrics {
         (metrics, MetricLines(lines))
     }
 
-    /// Emits one line with `metrics` under the `Function` dimension plus `dimensions`.
+    /// Emits one line with `metrics` under the `Function` dimension plus
+    /// `dimensions`. `Function` is always this function's name, once: a
+    /// caller's own `Function` is dropped, since a dimension set naming it
+    /// twice is a different metric, one no alarm watches.
     pub fn emit(&self, dimensions: &[(&str, &str)], metrics: &[(&str, f64, Unit)]) {
         let mut all = vec![("Function", self.function.as_str())];
-        all.extend_from_slice(dimensions);
+        all.extend(dimensions.iter().filter(|(name, _)| *name != "Function"));
         let now = time::OffsetDateTime::now_utc();
         let timestamp_ms = (now.unix_timestamp_nanos() / 1_000_000) as i64;
         let line = emf_line(&self.namespace, &all, metrics, timestamp_ms);
@@ -159,5 +162,22 @@ mod tests {
         assert_eq!(v["Function"], "token-refresher");
         assert_eq!(v["Outcome"], "refreshed");
         assert_eq!(v["TokenRefreshes"], 2.0);
+    }
+
+    #[test]
+    fn the_function_dimension_is_named_once_whatever_the_caller_passes() {
+        let (metrics, lines) = Metrics::in_memory("Ns", "publisher");
+        metrics.count("NeedsAttention", 1, &[("Function", "publisher")]);
+        metrics.count("Failed", 1, &[("Function", "other"), ("Reason", "upload")]);
+        let lines = lines.lines();
+        let first: Value = serde_json::from_str(&lines[0]).expect("json");
+        assert_eq!(
+            first["_aws"]["CloudWatchMetrics"][0]["Dimensions"],
+            json!([["Function"]]),
+            "the alarm's set"
+        );
+        let second: Value = serde_json::from_str(&lines[1]).expect("json");
+        assert_eq!(second["_aws"]["CloudWatchMetrics"][0]["Dimensions"], json!([["Function", "Reason"]]));
+        assert_eq!(second["Function"], "publisher");
     }
 }

@@ -100,7 +100,7 @@ async fn handle_message(record: &SqsMessage, id: &str, deps: &Deps) -> bool {
         Err(e) => {
             // The same on every delivery: after maxReceiveCount it is in the DLQ.
             tracing::error!(error = %e, "poison message");
-            deps.metrics.count("PoisonMessage", 1, &[("Function", "publisher")]);
+            deps.metrics.count("PoisonMessage", 1, &[]);
             return false;
         }
     };

@@ -94,6 +94,57 @@ impl Limiter {
         }
     }
 
+    /// The slots of one sliding window: the time each holds, if any.
+    async fn slots(&self, key: (String, String), limit: usize) -> Result<Vec<Option<i64>>, StoreError> {
+        let item = self
+            .dynamodb
+            .get_item()
+            .table_name(&self.table)
+            .key(schema::PK, s(key.0))
+            .key(schema::SK, s(key.1))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(|e| StoreError::from_sdk("dynamodb", e))?
+            .item
+            .unwrap_or_default();
+        Ok((0..limit)
+            .map(|i| item.get(&slot(i)).and_then(|v| v.as_n().ok()).and_then(|n| n.parse().ok()))
+            .collect())
+    }
+
+    /// Moves the slot granted at `granted` to `answered`, when the call's
+    /// answer came back. TikTok counted the call somewhere between the two,
+    /// so the window reopens a minute after the later: however long the call
+    /// took to leave (a busy publisher) or to be answered, this side never
+    /// thinks a slot free while TikTok's minute still counts it. A slot no
+    /// longer holding `granted` is left alone.
+    pub async fn settle(
+        &self,
+        account: &str,
+        call: Call,
+        granted: OffsetDateTime,
+        answered: OffsetDateTime,
+    ) -> Result<(), StoreError> {
+        if call == Call::DailyPost {
+            return Ok(());
+        }
+        let key = schema::keys::account_calls(account, call.name(), SLIDING);
+        let limit = usize::try_from(self.limit(call)).unwrap_or(usize::MAX);
+        let granted_ms = millis(granted);
+        let slots = self.slots(key.clone(), limit).await?;
+        let Some(held) = slots.iter().position(|t| *t == Some(granted_ms)) else { return Ok(()) };
+        let result = update(&self.dynamodb, &self.table, key)
+            .update_expression("SET #slot = :answered")
+            .condition_expression("#slot = :granted")
+            .expression_attribute_names("#slot", slot(held))
+            .expression_attribute_values(":answered", n(millis(answered).max(granted_ms)))
+            .expression_attribute_values(":granted", n(granted_ms))
+            .send()
+            .await;
+        applied(result).map(|_| ())
+    }
+
     /// One slot of the sliding window: read the slots, claim a free one on
     /// condition that it still holds what was read; another publisher that
     /// claimed it first makes this one read again.
@@ -108,21 +159,7 @@ impl Limiter {
         let now_ms = millis(now);
         let free_before = now_ms - WINDOW.whole_milliseconds() as i64;
         for _ in 0..CLAIM_TRIES {
-            let item = self
-                .dynamodb
-                .get_item()
-                .table_name(&self.table)
-                .key(schema::PK, s(pk.clone()))
-                .key(schema::SK, s(sk.clone()))
-                .consistent_read(true)
-                .send()
-                .await
-                .map_err(|e| StoreError::from_sdk("dynamodb", e))?
-                .item
-                .unwrap_or_default();
-            let slots: Vec<Option<i64>> = (0..limit)
-                .map(|i| item.get(&slot(i)).and_then(|v| v.as_n().ok()).and_then(|n| n.parse().ok()))
-                .collect();
+            let slots = self.slots((pk.clone(), sk.clone()), limit).await?;
             let free: Vec<usize> = (0..limit)
                 .filter(|&i| slots.get(i).copied().flatten().is_none_or(|t| t <= free_before))
                 .collect();

@@ -103,10 +103,7 @@ impl Claimed<'_> {
             Ok(prepared) => prepared,
             Err(stop) => return self.stop(PostStatus::Publishing, stop).await,
         };
-        self.deps.metrics.emit(
-            &[("Function", "publisher")],
-            &[("PublishLateness", lateness_secs, shared::emf::Unit::Seconds)],
-        );
+        self.deps.metrics.emit(&[], &[("PublishLateness", lateness_secs, shared::emf::Unit::Seconds)]);
         self.initiate(prepared).await
     }
 
@@ -152,12 +149,13 @@ impl Claimed<'_> {
         self.take(Call::DailyPost, now, "the creator's daily post cap").await?;
         // The init slot as late as possible: TikTok's minute starts when the
         // init arrives.
-        if let Err(stop) = self.take(Call::Init, OffsetDateTime::now_utc(), "init rate limit").await {
+        let init_at = OffsetDateTime::now_utc();
+        if let Err(stop) = self.take(Call::Init, init_at, "init rate limit").await {
             // No post is started this time: the day's slot is not used up.
             self.give_back_daily(now).await;
             return Err(stop);
         }
-        Ok(Prepared { token, media, counted_at: now })
+        Ok(Prepared { token, media, counted_at: now, init_at })
     }
 
     /// A fresh token after TikTok rejected `rejected`; a refused refresh
@@ -252,10 +250,11 @@ impl Claimed<'_> {
             Ok(plan) => plan,
             Err(stop) => return self.stop(PostStatus::Initiating, stop).await,
         };
-        let mut answer = init::call(self.deps.client(), &prepared.token, &plan).await;
+        let mut token = prepared.token.clone();
+        let mut answer = init::call(self.deps.client(), &token, &plan).await;
         if answer.as_ref().is_err_and(refresh_may_help) {
             // TikTok answered 401 and created nothing: refresh once, init again.
-            let token = match self.refreshed(&prepared.token).await {
+            token = match self.refreshed(&prepared.token).await {
                 Ok(token) => token,
                 Err(stop) => {
                     self.give_back_daily(prepared.counted_at).await;
@@ -270,6 +269,14 @@ impl Claimed<'_> {
                 }
                 other => other,
             };
+        }
+        // The init slot counts from TikTok's answer: TikTok's minute started
+        // when the init arrived, which may be well after the slot was taken.
+        let answered = OffsetDateTime::now_utc();
+        if let Err(e) =
+            self.deps.limiter.settle(&post.account_id, Call::Init, prepared.init_at, answered).await
+        {
+            tracing::warn!(error = %e, "the init slot keeps the time it was taken");
         }
         let init: InitResponse = match answer {
             Ok(init) => init,
@@ -312,7 +319,9 @@ impl Claimed<'_> {
             }
         };
         if let (true, Some(url)) = (uploading, init.upload_url.as_ref()) {
-            match upload::send_chunks(self.deps, &plan, url).await {
+            let progress =
+                upload::Progress { account: &post.account_id, token: &token, publish_id: &init.publish_id };
+            match upload::send_chunks(self.deps, &plan, url, &progress).await {
                 Ok(()) => {
                     let t = Transition::new(PostStatus::Processing, "publisher", "upload complete")
                         .under_lease(&self.owner)
@@ -323,7 +332,7 @@ impl Claimed<'_> {
                     }
                 }
                 Err(reason) => {
-                    self.deps.metrics.count("Failed", 1, &[("Function", "publisher"), ("Reason", "upload")]);
+                    self.deps.metrics.count("Failed", 1, &[("Reason", "upload")]);
                     let t = Transition::new(PostStatus::Failed, "publisher", reason).under_lease(&self.owner);
                     return ignore_conflict(
                         self.deps.posts.transition(&post.tenant, &post.id, PostStatus::Uploading, t).await,
@@ -362,7 +371,7 @@ impl Claimed<'_> {
             Stop::Hold(reason) => (PostStatus::Held, reason, None, "Held"),
             Stop::Fail(reason) => (PostStatus::Failed, reason, None, "Failed"),
         };
-        self.deps.metrics.count(metric, 1, &[("Function", "publisher")]);
+        self.deps.metrics.count(metric, 1, &[]);
         let mut t = Transition::new(to, "publisher", reason).under_lease(&self.owner);
         if let Some(until) = until {
             t = t.due_at(until);
@@ -376,6 +385,8 @@ struct Prepared {
     media: Vec<MediaItem>,
     /// When the day's post slot was taken.
     counted_at: OffsetDateTime,
+    /// When the init slot was taken.
+    init_at: OffsetDateTime,
 }
 
 /// TikTok's `access_token_invalid`: one refresh may fix the call.
@@ -469,7 +480,7 @@ fn ignore_conflict(result: Result<Post, TransitionError>) -> Result<(), StoreErr
 /// have created the post. Never initiated again; the tenant or TikTok's
 /// own word settles it.
 async fn needs_attention(deps: &Deps, post: &Post, lease: Option<&str>) -> Result<(), StoreError> {
-    deps.metrics.count("NeedsAttention", 1, &[("Function", "publisher")]);
+    deps.metrics.count("NeedsAttention", 1, &[]);
     let mut t = Transition::new(
         PostStatus::NeedsAttention,
         "publisher",
@@ -485,7 +496,7 @@ async fn needs_attention(deps: &Deps, post: &Post, lease: Option<&str>) -> Resul
 /// An upload whose publisher stopped: TikTok discards an unfinished upload,
 /// and a second init is never sent for a post that has a `publish_id`.
 async fn interrupted_upload(deps: &Deps, post: &Post) -> Result<(), StoreError> {
-    deps.metrics.count("Failed", 1, &[("Function", "publisher"), ("Reason", "upload_interrupted")]);
+    deps.metrics.count("Failed", 1, &[("Reason", "upload_interrupted")]);
     let mut t = Transition::new(
         PostStatus::Failed,
         "publisher",

@@ -104,18 +104,17 @@ async fn again(deps: &Deps, post: &Post, check: u32, delay: std::time::Duration)
 fn record(deps: &Deps, post: &Post, verdict: &Verdict, settled: &Settled) {
     let Settled::Moved(to) = settled else {
         if *settled == Settled::AttemptsExhausted {
-            deps.metrics.count("Failed", 1, &[("Function", "publisher"), ("Reason", "attempts_exhausted")]);
+            deps.metrics.count("Failed", 1, &[("Reason", "attempts_exhausted")]);
         }
         return;
     };
-    let function = ("Function", "publisher");
     match (to, verdict) {
         (PostStatus::Published | PostStatus::InboxDelivered, _) => {
             let due =
                 OffsetDateTime::parse(&post.scheduled_at, &time::format_description::well_known::Rfc3339);
             let latency = due.map(|d| (OffsetDateTime::now_utc() - d).as_seconds_f64()).unwrap_or(0.0);
             deps.metrics.emit(
-                &[function],
+                &[],
                 &[
                     ("Published", 1.0, shared::emf::Unit::Count),
                     ("EndToEndLatency", latency, shared::emf::Unit::Seconds),
@@ -123,9 +122,9 @@ fn record(deps: &Deps, post: &Post, verdict: &Verdict, settled: &Settled) {
             );
         }
         (PostStatus::Failed, Verdict::Failed { reason }) => {
-            deps.metrics.count("Failed", 1, &[function, ("Reason", reason.as_str())]);
+            deps.metrics.count("Failed", 1, &[("Reason", reason.as_str())]);
         }
-        (PostStatus::RetryWait, _) => deps.metrics.count("Retried", 1, &[function]),
+        (PostStatus::RetryWait, _) => deps.metrics.count("Retried", 1, &[]),
         _ => {}
     }
 }
