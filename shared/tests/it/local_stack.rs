@@ -202,9 +202,22 @@ async fn the_local_gateway_keeps_answering_while_files_in_the_tree_change() {
     let probe = root.join(format!("infra/local/watch-probe-{}.tmp", ulid::Ulid::new()));
     let http = reqwest::Client::new();
     let health = format!("{api}/health");
-    // Warm: the first request may compile and start the function.
-    let first = http.get(&health).timeout(Duration::from_secs(600)).send().await.expect("watch answers");
-    assert_eq!(first.status(), 200);
+    // Warm: the first request may compile and start the function. Its 503
+    // is the function's own verdict on a table slow to answer (moto under
+    // the other tests' load), so ask until it is up.
+    let warm_until = std::time::Instant::now() + Duration::from_secs(120);
+    loop {
+        let first = http.get(&health).timeout(Duration::from_secs(600)).send().await.expect("watch answers");
+        if first.status() == 200 {
+            break;
+        }
+        assert!(
+            first.status() == 503 && std::time::Instant::now() < warm_until,
+            "health: {}",
+            first.status()
+        );
+        tokio::time::sleep(Duration::from_secs(1)).await;
+    }
 
     let touching = {
         let probe = probe.clone();
@@ -226,6 +239,10 @@ async fn the_local_gateway_keeps_answering_while_files_in_the_tree_change() {
     }
     touching.await.expect("probe writer");
     std::fs::remove_file(&probe).expect("remove the probe file");
-    let lost: Vec<_> = answers.iter().filter(|(status, ours)| *status != 200 || !ours).collect();
+    // A restart shows as watch's own answer (no x-request-id); the
+    // function's 503 is its health verdict on a slow table, still its answer.
+    let lost: Vec<_> =
+        answers.iter().filter(|(status, ours)| !ours || ![200, 503].contains(status)).collect();
     assert!(lost.is_empty(), "{} of {} answers were not the function's: {lost:?}", lost.len(), answers.len());
+    assert!(answers.iter().any(|(status, _)| *status == 200), "{answers:?}");
 }

@@ -69,8 +69,8 @@ async fn an_access_token_expiring_at_tiktok_after_queueing_is_refreshed_and_the_
     let refreshes = Rule::counter(&w, &connected.open_id, "token").await;
     let video = w.media(&tenant, ContentType::Mp4, testkit::media_files::mp4(320, 240, 30, 30, true)).await;
     // Far enough ahead that the message is still delayed in the queue when
-    // the token runs out.
-    let post = w.post(&tenant, &connected, PostKind::Video, PostMode::DirectPost, &[video], 20).await;
+    // the token runs out, on a runner busy with other tests too.
+    let post = w.post(&tenant, &connected, PostKind::Video, PostMode::DirectPost, &[video], 60).await;
     queued(&w, &post).await;
     // Queued, not yet initiated: TikTok's side of the access token runs out
     // although our record says it still lives for a day.
