@@ -3,11 +3,11 @@
 
 use crate::common;
 
-use common::{Harness, Setup};
+use common::{Setup, World};
 
 #[tokio::test]
 async fn a_cache_hit_makes_no_tiktok_call() {
-    let h = Harness::start(Setup::default()).await;
+    let h = World::start(Setup::default()).await;
     let tenant = h.tenant().await;
     let path = "/hashtags/fyp/analysis?source=research&days=14";
     let first = h.get(path, &tenant.key).await;
@@ -37,7 +37,7 @@ async fn a_cache_hit_makes_no_tiktok_call() {
 
 #[tokio::test]
 async fn own_results_are_cached_per_tenant() {
-    let h = Harness::start(Setup::default()).await;
+    let h = World::start(Setup::default()).await;
     let (a, b) = (h.tenant().await, h.tenant().await);
     h.connect(&a, "chef_maria").await;
     h.connect(&b, "chef_maria").await;

@@ -5,7 +5,7 @@
 use crate::common;
 
 use common::reference::{self, assert_same, in_dates, RefVideo};
-use common::{Harness, Setup};
+use common::{Setup, World};
 use hashtags::research::BASELINE_REGIONS;
 use time::Date;
 
@@ -22,7 +22,7 @@ fn research_baseline<'a>(data: &'a [RefVideo], dates: &[Date], parts: usize) -> 
 
 #[tokio::test]
 async fn research_metrics_equal_an_independent_computation() {
-    let h = Harness::start(Setup::default()).await;
+    let h = World::start(Setup::default()).await;
     let tenant = h.tenant().await;
     let reply = h.get("/hashtags/%23FYP/analysis?source=research&days=30", &tenant.key).await;
     assert_eq!(reply.status, 200, "{}", reply.text);
@@ -51,7 +51,7 @@ async fn research_metrics_equal_an_independent_computation() {
 
 #[tokio::test]
 async fn own_metrics_equal_an_independent_computation() {
-    let h = Harness::start(Setup::default()).await;
+    let h = World::start(Setup::default()).await;
     let tenant = h.tenant().await;
     h.connect(&tenant, "chef_maria").await;
     h.connect(&tenant, "travel_tom").await;
@@ -78,7 +78,7 @@ async fn own_metrics_equal_an_independent_computation() {
 
 #[tokio::test]
 async fn a_small_sample_is_flagged_and_not_over_interpreted() {
-    let h = Harness::start(Setup::default()).await;
+    let h = World::start(Setup::default()).await;
     let tenant = h.tenant().await;
     h.connect(&tenant, "fit_with_lee").await;
     let reply = h.get("/hashtags/yoga/analysis?source=own&days=7", &tenant.key).await;

@@ -11,7 +11,7 @@ use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::routing::post;
 use axum::{Json, Router};
-use common::{Harness, Setup};
+use common::{Setup, World};
 use serde_json::{json, Value};
 
 /// A request the endpoint received: its `Authorization` header and JSON body.
@@ -58,8 +58,8 @@ async fn endpoint(behaviour: Behaviour) -> (String, Seen) {
     (format!("http://{addr}/v1/chat/completions"), seen)
 }
 
-async fn harness(url: String) -> Harness {
-    Harness::start(Setup {
+async fn world(url: String) -> World {
+    World::start(Setup {
         env: vec![("NARRATIVE_URL", url), ("NARRATIVE_TIMEOUT_MS", "400".into())],
         narrative_key: Some("sk-test-narrative"),
         ..Setup::default()
@@ -70,7 +70,7 @@ async fn harness(url: String) -> Harness {
 #[tokio::test]
 async fn a_summary_of_the_aggregates_is_added() {
     let (url, seen) = endpoint(Behaviour::Answer).await;
-    let h = harness(url).await;
+    let h = world(url).await;
     let tenant = h.tenant().await;
     let reply = h.get("/hashtags/fyp/analysis?source=research&days=14", &tenant.key).await;
     assert_eq!(reply.status, 200, "{}", reply.text);
@@ -90,7 +90,7 @@ async fn a_summary_of_the_aggregates_is_added() {
 #[tokio::test]
 async fn a_slow_endpoint_leaves_the_numbers_and_says_the_summary_is_unavailable() {
     let (url, _seen) = endpoint(Behaviour::Slow).await;
-    let h = harness(url).await;
+    let h = world(url).await;
     let tenant = h.tenant().await;
     let started = Instant::now();
     let reply = h.get("/hashtags/fyp/analysis?source=research&days=14", &tenant.key).await;
@@ -104,7 +104,7 @@ async fn a_slow_endpoint_leaves_the_numbers_and_says_the_summary_is_unavailable(
 #[tokio::test]
 async fn a_failing_endpoint_leaves_the_numbers_and_says_the_summary_is_unavailable() {
     let (url, seen) = endpoint(Behaviour::Fail).await;
-    let h = harness(url).await;
+    let h = world(url).await;
     let tenant = h.tenant().await;
     let reply = h.get("/hashtags/food/analysis?source=research&days=14", &tenant.key).await;
     assert_eq!(reply.status, 200, "{}", reply.text);

@@ -3,11 +3,11 @@
 
 use crate::common;
 
-use common::{Harness, Setup};
+use common::{Setup, World};
 
 #[tokio::test]
 async fn another_tenants_account_is_not_found() {
-    let h = Harness::start(Setup::default()).await;
+    let h = World::start(Setup::default()).await;
     let (a, b) = (h.tenant().await, h.tenant().await);
     h.connect(&a, "chef_maria").await;
     let b_account = h.connect(&b, "travel_tom").await;
@@ -19,7 +19,7 @@ async fn another_tenants_account_is_not_found() {
 
 #[tokio::test]
 async fn a_tenant_without_accounts_is_told_to_connect_one() {
-    let h = Harness::start(Setup::default()).await;
+    let h = World::start(Setup::default()).await;
     let tenant = h.tenant().await;
     let reply = h.get("/hashtags/food/analysis?source=own", &tenant.key).await;
     assert_eq!(reply.status, 409, "{}", reply.text);
@@ -28,7 +28,7 @@ async fn a_tenant_without_accounts_is_told_to_connect_one() {
 
 #[tokio::test]
 async fn the_account_filter_analyses_one_creator() {
-    let h = Harness::start(Setup::default()).await;
+    let h = World::start(Setup::default()).await;
     let tenant = h.tenant().await;
     h.connect(&tenant, "chef_maria").await;
     let tom = h.connect(&tenant, "travel_tom").await;
@@ -47,7 +47,7 @@ async fn the_account_filter_analyses_one_creator() {
 
 #[tokio::test]
 async fn a_revoked_creator_makes_the_answer_partial_and_is_named() {
-    let h = Harness::start(Setup::default()).await;
+    let h = World::start(Setup::default()).await;
     let tenant = h.tenant().await;
     h.connect(&tenant, "chef_maria").await;
     let tom = h.connect(&tenant, "travel_tom").await;

@@ -6,7 +6,7 @@
 
 use crate::common;
 
-use common::{Call, Harness, Reply, Setup, Tenant};
+use common::{Call, Reply, Setup, Tenant, World};
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestCaseError, TestRunner};
 
@@ -65,8 +65,8 @@ fn check(reply: &Reply, what: &str) -> Result<(), TestCaseError> {
 #[test]
 fn any_tag_or_query_parameter_is_answered_without_a_5xx() {
     let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().expect("rt");
-    let (h, tenant): (Harness, Tenant) = rt.block_on(async {
-        let h = Harness::start(Setup { dataset_size: 300, ..Setup::default() }).await;
+    let (h, tenant): (World, Tenant) = rt.block_on(async {
+        let h = World::start(Setup { dataset_size: 300, ..Setup::default() }).await;
         let tenant = h.tenant().await;
         (h, tenant)
     });

@@ -7,7 +7,7 @@ use crate::common;
 use std::time::Duration;
 
 use common::reference::{self, in_dates, RefVideo};
-use common::{unique_tag, Harness, Setup};
+use common::{unique_tag, Setup, World};
 use hashtags::resilience::Budget;
 use hashtags::{AnalysisRequest, Hashtag, Source, Window};
 use shared::tenant::TenantId;
@@ -15,7 +15,7 @@ use time::OffsetDateTime;
 
 #[tokio::test]
 async fn pages_through_many_pages_with_cursor_and_search_id() {
-    let h = Harness::start(Setup { dataset_size: 20_000, ..Setup::default() }).await;
+    let h = World::start(Setup { dataset_size: 20_000, ..Setup::default() }).await;
     let tenant = h.tenant().await;
     let reply = h.get("/hashtags/fyp/analysis?source=research&days=30", &tenant.key).await;
     assert_eq!(reply.status, 200, "{}", reply.text);
@@ -50,7 +50,7 @@ async fn pages_through_many_pages_with_cursor_and_search_id() {
 
 #[tokio::test]
 async fn a_window_longer_than_thirty_days_is_split_into_accepted_queries() {
-    let h = Harness::start(Setup::default()).await;
+    let h = World::start(Setup::default()).await;
     let yesterday = OffsetDateTime::now_utc().date().previous_day().expect("yesterday");
     let window = Window::ending(yesterday, 60).expect("60-day window");
     let request = AnalysisRequest {
@@ -85,8 +85,8 @@ async fn a_window_longer_than_thirty_days_is_split_into_accepted_queries() {
 
 #[tokio::test]
 async fn our_daily_quota_stops_queries_and_is_reported() {
-    let h = Harness::start(Setup { env: vec![("RESEARCH_DAILY_REQUESTS", "3".into())], ..Setup::default() })
-        .await;
+    let h =
+        World::start(Setup { env: vec![("RESEARCH_DAILY_REQUESTS", "3".into())], ..Setup::default() }).await;
     let tenant = h.tenant().await;
     let reply = h.get("/hashtags/fyp/analysis?source=research&days=30", &tenant.key).await;
     assert_eq!(reply.status, 200, "{}", reply.text);
@@ -109,7 +109,7 @@ async fn our_daily_quota_stops_queries_and_is_reported() {
 
 #[tokio::test]
 async fn tiktoks_quota_answer_marks_the_day_spent_for_every_instance() {
-    let h = Harness::start(Setup { research_quota: Some(2), ..Setup::default() }).await;
+    let h = World::start(Setup { research_quota: Some(2), ..Setup::default() }).await;
     let tenant = h.tenant().await;
     let reply = h.get("/hashtags/fyp/analysis?source=research&days=30", &tenant.key).await;
     assert_eq!(reply.status, 200, "{}", reply.text);
@@ -126,8 +126,8 @@ async fn tiktoks_quota_answer_marks_the_day_spent_for_every_instance() {
 
 #[tokio::test]
 async fn the_client_token_is_minted_once_and_reused() {
-    let h = Harness::start(Setup { env: vec![("RESEARCH_BASELINE_PAGES", "0".into())], ..Setup::default() })
-        .await;
+    let h =
+        World::start(Setup { env: vec![("RESEARCH_BASELINE_PAGES", "0".into())], ..Setup::default() }).await;
     let tenant = h.tenant().await;
     for tag in ["food", "travel", "gym"] {
         let reply = h.get(&format!("/hashtags/{tag}/analysis?source=research&days=7"), &tenant.key).await;

@@ -6,7 +6,7 @@ use crate::common;
 
 use std::time::{Duration, Instant};
 
-use common::{unique_tag, Harness, Setup};
+use common::{unique_tag, Setup, World};
 use serde_json::json;
 
 fn breaker_setup() -> Setup {
@@ -22,7 +22,7 @@ fn breaker_setup() -> Setup {
 
 #[tokio::test]
 async fn provider_5xx_is_retried_then_the_circuit_opens_and_answers_fast_and_partial() {
-    let h = Harness::start(breaker_setup()).await;
+    let h = World::start(breaker_setup()).await;
     let tenant = h.tenant().await;
     h.fault(json!({"endpoint": "research_query", "kind": "http_5xx", "status": 503, "probability": 1.0}))
         .await;
@@ -49,9 +49,8 @@ async fn provider_5xx_is_retried_then_the_circuit_opens_and_answers_fast_and_par
 
 #[tokio::test]
 async fn a_slow_provider_yields_a_partial_answer_within_the_budget() {
-    let h =
-        Harness::start(Setup { env: vec![("HASHTAG_TIME_BUDGET_MS", "1000".into())], ..Setup::default() })
-            .await;
+    let h = World::start(Setup { env: vec![("HASHTAG_TIME_BUDGET_MS", "1000".into())], ..Setup::default() })
+        .await;
     let tenant = h.tenant().await;
     h.fault(json!({"endpoint": "research_query", "kind": "latency", "latency_ms": 5000, "probability": 1.0}))
         .await;
@@ -68,7 +67,7 @@ async fn a_slow_provider_yields_a_partial_answer_within_the_budget() {
 
 #[tokio::test]
 async fn a_429_is_not_hammered_and_marks_the_answer_rate_limited() {
-    let h = Harness::start(Setup::default()).await;
+    let h = World::start(Setup::default()).await;
     let tenant = h.tenant().await;
     h.fault(json!({"endpoint": "research_query", "kind": "http_429", "count": 5})).await;
     let started = Instant::now();
@@ -81,7 +80,7 @@ async fn a_429_is_not_hammered_and_marks_the_answer_rate_limited() {
 
 #[tokio::test]
 async fn a_transient_5xx_is_retried_into_a_complete_answer() {
-    let h = Harness::start(Setup::default()).await;
+    let h = World::start(Setup::default()).await;
     let tenant = h.tenant().await;
     h.connect(&tenant, "chef_maria").await;
     h.fault(json!({"endpoint": "video_list", "kind": "http_5xx", "count": 2})).await;

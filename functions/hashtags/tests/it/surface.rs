@@ -7,7 +7,7 @@ use crate::common;
 
 use std::process::Command;
 
-use common::{unique_tag, Call, Harness, Reply, Setup, ORIGIN};
+use common::{unique_tag, Call, Reply, Setup, World, ORIGIN};
 use shared::http_surface::SECURITY_HEADERS;
 
 fn assert_security_headers(reply: &Reply) {
@@ -20,7 +20,7 @@ fn assert_security_headers(reply: &Reply) {
 
 #[tokio::test]
 async fn hostile_tags_are_refused_with_400_and_reach_nobody() {
-    let h = Harness::start(Setup::default()).await;
+    let h = World::start(Setup::default()).await;
     let tenant = h.tenant().await;
     let long = "a".repeat(10 * 1024);
     let hostile = [
@@ -58,7 +58,7 @@ async fn hostile_tags_are_refused_with_400_and_reach_nobody() {
 
 #[tokio::test]
 async fn parameters_are_strict() {
-    let h = Harness::start(Setup::default()).await;
+    let h = World::start(Setup::default()).await;
     let tenant = h.tenant().await;
     for query in [
         "days=6",
@@ -82,7 +82,7 @@ async fn parameters_are_strict() {
 
 #[tokio::test]
 async fn callers_are_authenticated_and_errors_have_one_shape() {
-    let h = Harness::start(Setup::default()).await;
+    let h = World::start(Setup::default()).await;
     let no_key = h.send(Call::new("GET", "/hashtags/fyp/analysis")).await;
     assert_eq!(no_key.status, 401);
     assert_eq!(no_key.error_code(), "unauthorized");
@@ -97,7 +97,7 @@ async fn callers_are_authenticated_and_errors_have_one_shape() {
 
 #[tokio::test]
 async fn cors_echoes_only_allow_listed_origins() {
-    let h = Harness::start(Setup::default()).await;
+    let h = World::start(Setup::default()).await;
     let tenant = h.tenant().await;
     let allowed = h
         .send(
@@ -123,7 +123,7 @@ async fn cors_echoes_only_allow_listed_origins() {
 
 #[tokio::test]
 async fn svg_draws_the_heatmap_and_daily_volume() {
-    let h = Harness::start(Setup::default()).await;
+    let h = World::start(Setup::default()).await;
     let tenant = h.tenant().await;
     let reply = h.get("/hashtags/%23Food/analysis?source=research&days=14&format=svg", &tenant.key).await;
     assert_eq!(reply.status, 200, "{}", reply.text);
@@ -142,7 +142,7 @@ async fn svg_draws_the_heatmap_and_daily_volume() {
 #[tokio::test]
 async fn uncached_analyses_are_rate_limited_per_tenant() {
     let h =
-        Harness::start(Setup { env: vec![("HASHTAG_ANALYSES_PER_MINUTE", "1".into())], ..Setup::default() })
+        World::start(Setup { env: vec![("HASHTAG_ANALYSES_PER_MINUTE", "1".into())], ..Setup::default() })
             .await;
     let tenant = h.tenant().await;
     let mut statuses = Vec::new();
@@ -168,7 +168,7 @@ async fn uncached_analyses_are_rate_limited_per_tenant() {
 
 #[tokio::test]
 async fn the_recorded_api_gateway_event_is_answered() {
-    let h = Harness::start(Setup::default()).await;
+    let h = World::start(Setup::default()).await;
     let tenant = h.tenant().await;
     let mut event: serde_json::Value =
         serde_json::from_str(include_str!("../../../../events/hashtags-get-analysis.json")).expect("fixture");
@@ -185,7 +185,7 @@ async fn the_recorded_api_gateway_event_is_answered() {
 
 #[tokio::test]
 async fn health_is_up_and_says_nothing_else() {
-    let h = Harness::start(Setup::default()).await;
+    let h = World::start(Setup::default()).await;
     let request = lambda_http::request::from_str(include_str!("../../../../events/hashtags-get-health.json"))
         .expect("fixture");
     let reply = Reply::of(hashtags::handle(request, &h.deps).await.expect("handled"));

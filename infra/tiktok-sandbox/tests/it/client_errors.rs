@@ -36,7 +36,7 @@ fn transport_retry(err: &TikTokError) -> Duration {
     }
 }
 
-async fn refresh(h: &Harness, tokens: &TokenSet) -> Result<AccessToken, RefreshError<()>> {
+async fn refresh(h: &World, tokens: &TokenSet) -> Result<AccessToken, RefreshError<()>> {
     h.client.refresh(&h.app, &tokens.refresh_token, async |_: &TokenSet| Ok::<(), ()>(())).await
 }
 
@@ -44,7 +44,7 @@ async fn refresh(h: &Harness, tokens: &TokenSet) -> Result<AccessToken, RefreshE
 
 #[tokio::test]
 async fn rate_limited_init_is_retry_with_the_backoff_suggestion_and_posts_nothing() {
-    let h = harness().await;
+    let h = world().await;
     let token = h.token("sandbox_creator").await;
     h.fault(json!({"endpoint": "video_init", "kind": "http_429", "count": 1})).await;
     let err = failed(h.client.init_video(&token, &file_init(PrivacyLevel::SelfOnly)).await);
@@ -59,7 +59,7 @@ async fn rate_limited_init_is_retry_with_the_backoff_suggestion_and_posts_nothin
 
 #[tokio::test]
 async fn seventh_init_in_a_minute_is_retry_from_the_real_rate_limit() {
-    let h = harness().await;
+    let h = world().await;
     let token = h.token("sandbox_creator").await;
     for _ in 0..6 {
         h.client.init_video(&token, &file_init(PrivacyLevel::SelfOnly)).await.unwrap();
@@ -77,7 +77,7 @@ async fn seventh_init_in_a_minute_is_retry_from_the_real_rate_limit() {
 
 #[tokio::test]
 async fn server_5xx_is_retry() {
-    let h = harness().await;
+    let h = world().await;
     let token = h.token("sandbox_creator").await;
     h.fault(json!({"endpoint": "creator_info", "kind": "http_5xx", "status": 503, "count": 1})).await;
     let err = failed(h.client.creator_info(&token).await);
@@ -88,7 +88,7 @@ async fn server_5xx_is_retry() {
 
 #[tokio::test]
 async fn internal_error_code_is_retry_even_inside_http_200() {
-    let h = harness().await;
+    let h = world().await;
     let token = h.token("sandbox_creator").await;
     let init = h.client.init_video(&token, &file_init(PrivacyLevel::SelfOnly)).await.unwrap();
     h.fault(json!({"endpoint": "status", "kind": "error_code", "code": "internal_error", "status": 200, "count": 1}))
@@ -100,7 +100,7 @@ async fn internal_error_code_is_retry_even_inside_http_200() {
 
 #[tokio::test]
 async fn unprocessed_drop_on_a_read_is_retry() {
-    let h = harness().await;
+    let h = world().await;
     let token = h.token("sandbox_creator").await;
     h.fault(json!({"endpoint": "creator_info", "kind": "drop_unprocessed", "count": 1})).await;
     let err = failed(h.client.creator_info(&token).await);
@@ -112,7 +112,7 @@ async fn unprocessed_drop_on_a_read_is_retry() {
 
 #[tokio::test]
 async fn chunk_put_answered_5xx_is_retry_and_the_chunk_is_taken_when_resent() {
-    let h = harness().await;
+    let h = world().await;
     let token = h.token("sandbox_creator").await;
     let init = h.client.init_video(&token, &file_init(PrivacyLevel::SelfOnly)).await.unwrap();
     let (url, plan) = (init.upload_url.unwrap(), plan_chunks_with(11 * MIB, 5 * MIB).unwrap());
@@ -128,7 +128,7 @@ async fn chunk_put_answered_5xx_is_retry_and_the_chunk_is_taken_when_resent() {
 
 #[tokio::test]
 async fn refused_connection_is_retry_even_for_an_init() {
-    let h = harness().await;
+    let h = world().await;
     let token = h.token("sandbox_creator").await;
     // A port that was just free (the sandbox's is taken): nothing listens, nothing is sent.
     let closed = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap().local_addr().unwrap();
@@ -142,7 +142,7 @@ async fn refused_connection_is_retry_even_for_an_init() {
 
 #[tokio::test]
 async fn timeout_is_retry_for_a_read_but_ambiguous_for_an_init() {
-    let h = harness_with_config(|config| config.api_timeout = Duration::from_millis(300)).await;
+    let h = world_with_config(|config| config.api_timeout = Duration::from_millis(300)).await;
     let token = h.token("sandbox_creator").await;
     h.fault(json!({"endpoint": "*", "kind": "latency", "latency_ms": 800, "count": 2})).await;
     let read = failed(h.client.creator_info(&token).await);
@@ -155,7 +155,7 @@ async fn timeout_is_retry_for_a_read_but_ambiguous_for_an_init() {
 
 #[tokio::test]
 async fn daily_cap_is_wait_on_creator_info_and_on_init() {
-    let h = harness().await;
+    let h = world().await;
     // Tokens outlive the day here, so only the cap changes when the clock moves on.
     h.settings(json!({"daily_post_cap": 1, "access_token_ttl_secs": 172_800})).await;
     let token = h.token("sandbox_creator").await;
@@ -175,7 +175,7 @@ async fn daily_cap_is_wait_on_creator_info_and_on_init() {
 
 #[tokio::test]
 async fn sixth_pending_inbox_share_is_wait() {
-    let h = harness().await;
+    let h = world().await;
     let token = h.connect_with("sandbox_creator", &[SCOPE_VIDEO_UPLOAD]).await.access_token;
     for _ in 0..5 {
         h.client.init_inbox_video(&token, &inbox_init()).await.unwrap();
@@ -191,7 +191,7 @@ async fn sixth_pending_inbox_share_is_wait() {
 
 #[tokio::test]
 async fn revoked_token_is_reauth() {
-    let h = harness().await;
+    let h = world().await;
     let tokens = h.connect("sandbox_creator").await;
     h.admin_post("/_sandbox/accounts/sandbox_creator/revoke", json!({"reason": 1})).await;
     let err = failed(h.client.creator_info(&tokens.access_token).await);
@@ -205,7 +205,7 @@ async fn revoked_token_is_reauth() {
 
 #[tokio::test]
 async fn token_revoked_during_a_call_is_reauth() {
-    let h = harness().await;
+    let h = world().await;
     let token = h.token("sandbox_creator").await;
     h.fault(json!({"endpoint": "video_init", "kind": "revoke_token", "count": 1})).await;
     let err = failed(h.client.init_video(&token, &file_init(PrivacyLevel::SelfOnly)).await);
@@ -215,7 +215,7 @@ async fn token_revoked_during_a_call_is_reauth() {
 
 #[tokio::test]
 async fn missing_scope_is_reauth_that_refresh_cannot_fix() {
-    let h = harness().await;
+    let h = world().await;
     let token = h.connect_with("sandbox_creator", &[SCOPE_USER_INFO_BASIC]).await.access_token;
     let err = failed(h.client.creator_info(&token).await);
     assert_eq!(answer(&err), (Some(401), "scope_not_authorized"));
@@ -226,7 +226,7 @@ async fn missing_scope_is_reauth_that_refresh_cannot_fix() {
 
 #[tokio::test]
 async fn unknown_refresh_token_is_reauth_invalid_grant_and_nothing_is_persisted() {
-    let h = harness().await;
+    let h = world().await;
     let tokens = h.connect("sandbox_creator").await;
     let bogus = tiktok::RefreshToken::new("rft.not-issued-by-the-sandbox");
     let mut persisted = false;
@@ -248,7 +248,7 @@ async fn unknown_refresh_token_is_reauth_invalid_grant_and_nothing_is_persisted(
 
 #[tokio::test]
 async fn privacy_level_outside_the_creators_options_is_permanent() {
-    let h = harness().await;
+    let h = world().await;
     let token = h.token("private_pat").await;
     let err = failed(h.client.init_video(&token, &file_init(PrivacyLevel::PublicToEveryone)).await);
     assert_eq!(answer(&err), (Some(403), "privacy_level_option_mismatch"));
@@ -259,7 +259,7 @@ async fn privacy_level_outside_the_creators_options_is_permanent() {
 
 #[tokio::test]
 async fn chunk_plan_against_the_rules_is_permanent_invalid_params() {
-    let h = harness().await;
+    let h = world().await;
     let token = h.token("sandbox_creator").await;
     // floor(11 MiB / 5 MiB) is 2, not 3: built by hand, past the client's planner.
     let source_info =
@@ -273,7 +273,7 @@ async fn chunk_plan_against_the_rules_is_permanent_invalid_params() {
 
 #[tokio::test]
 async fn caption_over_2200_utf16_units_is_permanent_invalid_params() {
-    let h = harness().await;
+    let h = world().await;
     let token = h.token("sandbox_creator").await;
     // 1101 astral characters: 1101 chars, 2202 UTF-16 units.
     let mut request = file_init(PrivacyLevel::SelfOnly);
@@ -288,7 +288,7 @@ async fn caption_over_2200_utf16_units_is_permanent_invalid_params() {
 
 #[tokio::test]
 async fn dropped_answer_to_video_init_is_ambiguous_and_the_post_exists() {
-    let h = harness().await;
+    let h = world().await;
     let token = h.token("sandbox_creator").await;
     h.fault(json!({"endpoint": "video_init", "kind": "drop", "count": 1})).await;
     let err = failed(h.client.init_video(&token, &file_init(PrivacyLevel::SelfOnly)).await);
@@ -303,7 +303,7 @@ async fn dropped_answer_to_video_init_is_ambiguous_and_the_post_exists() {
 
 #[tokio::test]
 async fn lost_answer_to_init_is_ambiguous_even_when_nothing_was_created() {
-    let h = harness().await;
+    let h = world().await;
     let token = h.token("sandbox_creator").await;
     h.fault(json!({"endpoint": "video_init", "kind": "drop_unprocessed", "count": 1})).await;
     let err = failed(h.client.init_video(&token, &file_init(PrivacyLevel::SelfOnly)).await);
@@ -314,7 +314,7 @@ async fn lost_answer_to_init_is_ambiguous_even_when_nothing_was_created() {
 
 #[tokio::test]
 async fn dropped_answer_to_a_chunk_is_ambiguous_and_resending_it_is_safe() {
-    let h = harness().await;
+    let h = world().await;
     let token = h.token("sandbox_creator").await;
     let init = h.client.init_video(&token, &file_init(PrivacyLevel::SelfOnly)).await.unwrap();
     let (url, plan) = (init.upload_url.unwrap(), plan_chunks_with(11 * MIB, 5 * MIB).unwrap());
@@ -338,7 +338,7 @@ async fn dropped_answer_to_a_chunk_is_ambiguous_and_resending_it_is_safe() {
 
 #[tokio::test]
 async fn dropped_answer_to_refresh_is_ambiguous_and_the_token_rotated() {
-    let h = harness().await;
+    let h = world().await;
     let tokens = h.connect("sandbox_creator").await;
     h.fault(json!({"endpoint": "token", "kind": "drop", "count": 1})).await;
     let Err(RefreshError::TikTok(err)) = refresh(&h, &tokens).await else { panic!("refresh must fail") };

@@ -18,7 +18,7 @@ fn query_value(url: &url::Url, key: &str) -> Option<String> {
 
 /// Refreshes with `token`, recording every refresh token the persist step is handed.
 async fn refresh_recording(
-    h: &Harness,
+    h: &World,
     token: &RefreshToken,
     stored: &Arc<Mutex<Vec<String>>>,
 ) -> Result<tiktok::AccessToken, RefreshError<String>> {
@@ -40,7 +40,7 @@ fn reauth_reason(err: &TikTokError) -> ReauthReason {
 
 #[tokio::test]
 async fn authorize_redirect_returns_the_login_state_code_and_scopes() {
-    let h = harness().await;
+    let h = world().await;
     let scopes = [SCOPE_USER_INFO_BASIC, SCOPE_VIDEO_PUBLISH];
     let login = h.client.start_login(&h.app.client_key, &redirect_uri(), &scopes).unwrap();
     assert_eq!(login.authorize_url.path(), "/v2/auth/authorize/");
@@ -53,7 +53,7 @@ async fn authorize_redirect_returns_the_login_state_code_and_scopes() {
 
 #[tokio::test]
 async fn denied_consent_redirects_with_access_denied_and_no_code() {
-    let h = harness().await;
+    let h = world().await;
     let login = h.client.start_login(&h.app.client_key, &redirect_uri(), ALL_SCOPES).unwrap();
     let params = h.authorize_params(&login, &[("sandbox_deny", "1")]).await;
     assert_eq!(params.get("error").map(String::as_str), Some("access_denied"));
@@ -63,7 +63,7 @@ async fn denied_consent_redirects_with_access_denied_and_no_code() {
 
 #[tokio::test]
 async fn code_exchange_with_base64url_pkce_issues_the_documented_token_set() {
-    let h = harness().await;
+    let h = world().await;
     let login = h.client.start_login(&h.app.client_key, &redirect_uri(), ALL_SCOPES).unwrap();
     let challenge = query_value(&login.authorize_url, "code_challenge").unwrap();
     assert_eq!(challenge.len(), 43, "base64url of SHA-256 without padding");
@@ -81,7 +81,7 @@ async fn code_exchange_with_base64url_pkce_issues_the_documented_token_set() {
 
 #[tokio::test]
 async fn code_exchange_with_hex_pkce_is_accepted() {
-    let h = harness_with(PkceEncoding::Hex).await;
+    let h = world_with(PkceEncoding::Hex).await;
     let login = h.client.start_login(&h.app.client_key, &redirect_uri(), ALL_SCOPES).unwrap();
     let challenge = query_value(&login.authorize_url, "code_challenge").unwrap();
     assert_eq!(challenge.len(), 64);
@@ -94,7 +94,7 @@ async fn code_exchange_with_hex_pkce_is_accepted() {
 
 #[tokio::test]
 async fn wrong_pkce_verifier_is_reauth_invalid_grant() {
-    let h = harness().await;
+    let h = world().await;
     let login = h.client.start_login(&h.app.client_key, &redirect_uri(), ALL_SCOPES).unwrap();
     let other = h.client.start_login(&h.app.client_key, &redirect_uri(), ALL_SCOPES).unwrap();
     let callback = h.authorize(&login, "sandbox_creator").await;
@@ -106,7 +106,7 @@ async fn wrong_pkce_verifier_is_reauth_invalid_grant() {
 
 #[tokio::test]
 async fn authorization_code_is_single_use() {
-    let h = harness().await;
+    let h = world().await;
     let login = h.client.start_login(&h.app.client_key, &redirect_uri(), ALL_SCOPES).unwrap();
     let callback = h.authorize(&login, "sandbox_creator").await;
     h.client.exchange_code(&h.app, &callback.code, &redirect_uri(), &login.verifier).await.unwrap();
@@ -117,7 +117,7 @@ async fn authorization_code_is_single_use() {
 
 #[tokio::test]
 async fn refresh_persists_the_rotated_token_and_the_old_one_is_reauth() {
-    let h = harness().await;
+    let h = world().await;
     let first = h.connect("sandbox_creator").await;
     let stored = Arc::new(Mutex::new(Vec::new()));
     let access = refresh_recording(&h, &first.refresh_token, &stored).await.unwrap();
@@ -143,7 +143,7 @@ async fn refresh_persists_the_rotated_token_and_the_old_one_is_reauth() {
 
 #[tokio::test]
 async fn failed_persist_withholds_the_access_token_until_persisted_again() {
-    let h = harness().await;
+    let h = world().await;
     let first = h.connect("sandbox_creator").await;
     let result = h
         .client
@@ -164,7 +164,7 @@ async fn failed_persist_withholds_the_access_token_until_persisted_again() {
 
 #[tokio::test]
 async fn expired_refresh_token_is_reauth_invalid_grant() {
-    let h = harness().await;
+    let h = world().await;
     h.settings(json!({"refresh_token_ttl_secs": 60})).await;
     let tokens = h.connect("sandbox_creator").await;
     assert_eq!(tokens.refresh_expires_in, 60, "lifetimes come from the response");
@@ -178,7 +178,7 @@ async fn expired_refresh_token_is_reauth_invalid_grant() {
 
 #[tokio::test]
 async fn revoke_ends_access_and_refresh_tokens() {
-    let h = harness().await;
+    let h = world().await;
     let tokens = h.connect("sandbox_creator").await;
     h.client.revoke(&h.app, &tokens.access_token).await.unwrap();
     assert_eq!(h.calls("revoke").await, 1);
@@ -194,7 +194,7 @@ async fn revoke_ends_access_and_refresh_tokens() {
 
 #[tokio::test]
 async fn client_credentials_token_is_issued_for_the_app() {
-    let h = harness().await;
+    let h = world().await;
     let token = h.client.client_token(&h.app).await.unwrap();
     assert_eq!(token.expires_in, 7200);
     assert_eq!(token.token_type, "Bearer");
@@ -206,7 +206,7 @@ async fn client_credentials_token_is_issued_for_the_app() {
 
 #[tokio::test]
 async fn user_info_names_the_connected_creator() {
-    let h = harness().await;
+    let h = world().await;
     let token = h.token("travel_tom").await;
     let creator = h.creator("travel_tom").await;
     let user = h.client.user_info(&token).await.unwrap();
@@ -219,7 +219,7 @@ async fn user_info_names_the_connected_creator() {
 
 #[tokio::test]
 async fn wrong_app_secret_is_permanent_invalid_client() {
-    let h = harness().await;
+    let h = world().await;
     let wrong = tiktok::AppCredentials {
         client_key: tiktok::ClientKey(KEY.into()),
         client_secret: tiktok::ClientSecret::new("not-the-secret"),

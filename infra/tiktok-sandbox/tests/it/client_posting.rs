@@ -25,7 +25,7 @@ fn upload_refusal(err: &TikTokError) -> UploadRefusal {
 
 #[tokio::test]
 async fn creator_info_differs_between_public_and_private_creators() {
-    let h = harness().await;
+    let h = world().await;
     let public = h.client.creator_info(&h.token("sandbox_creator").await).await.unwrap();
     let private = h.client.creator_info(&h.token("private_pat").await).await.unwrap();
 
@@ -49,7 +49,7 @@ async fn creator_info_differs_between_public_and_private_creators() {
 
 #[tokio::test]
 async fn multi_chunk_file_upload_publishes_once_with_every_byte() {
-    let h = harness().await;
+    let h = world().await;
     h.settings(json!({"processing_delay_ms": 0})).await;
     let token = h.token("sandbox_creator").await;
     let size = 11 * MIB;
@@ -91,7 +91,7 @@ async fn multi_chunk_file_upload_publishes_once_with_every_byte() {
 
 #[tokio::test]
 async fn resent_chunk_gets_the_same_answer_and_is_not_counted_twice() {
-    let h = harness().await;
+    let h = world().await;
     let token = h.token("sandbox_creator").await;
     let plan = plan_chunks_with(11 * MIB, 5 * MIB).unwrap();
     let request = VideoInitRequest {
@@ -118,7 +118,7 @@ async fn resent_chunk_gets_the_same_answer_and_is_not_counted_twice() {
 
 #[tokio::test]
 async fn out_of_order_chunk_is_a_range_mismatch() {
-    let h = harness().await;
+    let h = world().await;
     let token = h.token("sandbox_creator").await;
     let plan = plan_chunks_with(11 * MIB, 5 * MIB).unwrap();
     let request = VideoInitRequest {
@@ -136,7 +136,7 @@ async fn out_of_order_chunk_is_a_range_mismatch() {
 
 #[tokio::test]
 async fn upload_url_expires_after_an_hour() {
-    let h = harness().await;
+    let h = world().await;
     let token = h.token("sandbox_creator").await;
     let plan = plan_chunks_with(MIB, 5 * MIB).unwrap();
     assert_eq!(plan.total_chunk_count(), 1, "a file under 5 MiB goes whole");
@@ -155,7 +155,7 @@ async fn upload_url_expires_after_an_hour() {
 
 #[tokio::test]
 async fn unknown_upload_url_is_no_such_upload() {
-    let h = harness().await;
+    let h = world().await;
     let plan = plan_chunks_with(MIB, 5 * MIB).unwrap();
     let url = UploadUrl::new(h.url("/upload/01NOSUCHUPLOAD"));
     let chunk = plan.chunk(0).unwrap();
@@ -167,7 +167,7 @@ async fn unknown_upload_url_is_no_such_upload() {
 
 #[tokio::test]
 async fn inbox_video_init_ends_in_the_creators_inbox() {
-    let h = harness().await;
+    let h = world().await;
     let token = h.connect_with("chef_maria", &[SCOPE_VIDEO_UPLOAD]).await.access_token;
     let plan = plan_chunks_with(3 * MIB, 5 * MIB).unwrap();
     let request = InboxVideoInitRequest { source_info: VideoSource::file_upload(&plan) };
@@ -187,7 +187,7 @@ async fn inbox_video_init_ends_in_the_creators_inbox() {
 
 #[tokio::test]
 async fn cancel_fails_the_post_as_publish_cancelled_and_nothing_is_published() {
-    let h = harness().await;
+    let h = world().await;
     let token = h.token("sandbox_creator").await;
     let plan = plan_chunks_with(11 * MIB, 5 * MIB).unwrap();
     let request = VideoInitRequest {

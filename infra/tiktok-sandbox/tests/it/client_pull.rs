@@ -34,7 +34,7 @@ fn photo_request(mode: PostMode, urls: Vec<String>, description: &str) -> PhotoI
 
 #[tokio::test]
 async fn pulled_video_is_downloaded_from_the_url_and_published() {
-    let h = harness().await;
+    let h = world().await;
     let host = media_host(vec![("/v/cat.mp4", "video/mp4", video_bytes(VIDEO_LEN))]).await;
     let token = h.token("sandbox_creator").await;
     let init = h.client.init_video(&token, &pull_request(host.url("/v/cat.mp4"))).await.unwrap();
@@ -52,7 +52,7 @@ async fn pulled_video_is_downloaded_from_the_url_and_published() {
 
 #[tokio::test]
 async fn pulled_video_behind_a_redirect_fails_as_video_pull_failed() {
-    let h = harness().await;
+    let h = world().await;
     let host = media_host(vec![("/v/cat.mp4", "video/mp4", video_bytes(VIDEO_LEN))]).await;
     let token = h.token("sandbox_creator").await;
     let init = h.client.init_video(&token, &pull_request(host.url("/moved"))).await.unwrap();
@@ -67,7 +67,7 @@ async fn pulled_video_behind_a_redirect_fails_as_video_pull_failed() {
 
 #[tokio::test]
 async fn pull_url_outside_the_verified_prefixes_is_permanent() {
-    let h = harness().await;
+    let h = world().await;
     h.settings(json!({"verified_url_prefixes": ["https://cdn.example.test/"]})).await;
     let host = media_host(vec![("/v/cat.mp4", "video/mp4", video_bytes(VIDEO_LEN))]).await;
     let token = h.token("sandbox_creator").await;
@@ -80,7 +80,7 @@ async fn pull_url_outside_the_verified_prefixes_is_permanent() {
 
 #[tokio::test]
 async fn photo_carousel_is_pulled_and_published() {
-    let h = harness().await;
+    let h = world().await;
     let (a, b) = (jpeg(1080, 1350), jpeg(1080, 1080));
     let total = (a.len() + b.len()) as u64;
     let host = media_host(vec![("/p/1.jpg", "image/jpeg", a), ("/p/2.jpg", "image/jpeg", b)]).await;
@@ -103,7 +103,7 @@ async fn photo_carousel_is_pulled_and_published() {
 
 #[tokio::test]
 async fn photo_upload_mode_lands_in_the_inbox() {
-    let h = harness().await;
+    let h = world().await;
     let host = media_host(vec![("/p/1.webp", "image/jpeg", jpeg(720, 900))]).await;
     let token = h.token("sandbox_creator").await;
     let request = photo_request(PostMode::MediaUpload, vec![host.url("/p/1.webp")], "Study with me");
@@ -115,7 +115,7 @@ async fn photo_upload_mode_lands_in_the_inbox() {
 
 #[tokio::test]
 async fn oversize_photo_fails_the_carousel_with_picture_size_check_failed() {
-    let h = harness().await;
+    let h = world().await;
     let ok_photo: Bytes = jpeg(1080, 1920);
     let host = media_host(vec![
         ("/p/ok.jpg", "image/jpeg", ok_photo),

@@ -24,19 +24,19 @@ fn hashtag(tag: &str) -> ResearchQuery {
 }
 
 /// The data set's "today" (UTC) and the Research window's first second for `start`.
-async fn today(h: &Harness) -> (Date, Value) {
+async fn today(h: &World) -> (Date, Value) {
     let dataset = h.admin_get("/_sandbox/dataset").await;
     let now = dataset["generated_at"].as_i64().unwrap();
     (OffsetDateTime::from_unix_timestamp(now).unwrap().date(), dataset)
 }
 
-async fn app_token(h: &Harness) -> AccessToken {
+async fn app_token(h: &World) -> AccessToken {
     h.client.client_token(&h.app).await.unwrap().access_token
 }
 
 #[tokio::test]
 async fn video_list_pages_through_every_own_video_newest_first() {
-    let h = harness().await;
+    let h = world().await;
     let token = h.token("chef_maria").await;
     let (_, dataset) = today(&h).await;
     let mut expected: Vec<(i64, String)> = array(&dataset["videos"])
@@ -66,7 +66,7 @@ async fn video_list_pages_through_every_own_video_newest_first() {
 
 #[tokio::test]
 async fn video_list_without_its_scope_is_reauth_that_refresh_cannot_fix() {
-    let h = harness().await;
+    let h = world().await;
     let token = h.connect_with("chef_maria", &[SCOPE_USER_INFO_BASIC]).await.access_token;
     let err = failed(h.client.list_videos(&token, &VideoListRequest::new(None, 5).unwrap()).await);
     assert_eq!(answer(&err), (Some(401), "scope_not_authorized"));
@@ -75,7 +75,7 @@ async fn video_list_without_its_scope_is_reauth_that_refresh_cannot_fix() {
 
 #[tokio::test]
 async fn research_query_pages_by_cursor_and_search_id_to_the_reference_set() {
-    let h = harness().await;
+    let h = world().await;
     let token = app_token(&h).await;
     let (end, dataset) = today(&h).await;
     let start = end - Duration::days(29);
@@ -111,7 +111,7 @@ async fn research_query_pages_by_cursor_and_search_id_to_the_reference_set() {
 
 #[tokio::test]
 async fn research_search_id_of_another_query_is_invalid_params() {
-    let h = harness().await;
+    let h = world().await;
     let token = app_token(&h).await;
     let (end, _) = today(&h).await;
     let start = end - Duration::days(6);
@@ -127,7 +127,7 @@ async fn research_search_id_of_another_query_is_invalid_params() {
 
 #[tokio::test]
 async fn research_window_over_30_days_is_refused_by_client_and_sandbox() {
-    let h = harness().await;
+    let h = world().await;
     let token = app_token(&h).await;
     let (end, _) = today(&h).await;
     let start = end - Duration::days(31);
@@ -148,7 +148,7 @@ async fn research_window_over_30_days_is_refused_by_client_and_sandbox() {
 
 #[tokio::test]
 async fn research_needs_an_app_token_not_a_user_token() {
-    let h = harness().await;
+    let h = world().await;
     let user = h.token("sandbox_creator").await;
     let (end, _) = today(&h).await;
     let query = ResearchVideoQuery::new(hashtag("food"), end - Duration::days(3), end, 10).unwrap();

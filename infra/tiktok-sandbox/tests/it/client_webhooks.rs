@@ -70,7 +70,7 @@ fn content(event: &WebhookEvent) -> WebhookContent {
 
 #[tokio::test]
 async fn published_post_webhooks_verify_with_the_client_signature_check() {
-    let h = harness().await;
+    let h = world().await;
     let (url, received) = receiver(SECRET).await;
     h.settings(json!({"webhook_url": url})).await;
     let token = h.token("sandbox_creator").await;
@@ -99,7 +99,7 @@ async fn published_post_webhooks_verify_with_the_client_signature_check() {
 
 #[tokio::test]
 async fn revoke_sends_a_verifiable_authorization_removed() {
-    let h = harness().await;
+    let h = world().await;
     let (url, received) = receiver(SECRET).await;
     h.settings(json!({"webhook_url": url})).await;
     let tokens = h.connect("chef_maria").await;
@@ -115,7 +115,7 @@ async fn revoke_sends_a_verifiable_authorization_removed() {
 
 #[tokio::test]
 async fn webhook_checked_with_another_secret_is_refused_and_redelivered() {
-    let h = harness().await;
+    let h = world().await;
     let (url, received) = receiver("not-the-app-secret").await;
     h.settings(json!({"webhook_url": url, "webhook_max_attempts": 3, "webhook_retry_base_ms": 10})).await;
     h.admin_post("/_sandbox/accounts/travel_tom/revoke", json!({"reason": 2})).await;

@@ -52,7 +52,7 @@ impl Default for Setup {
     }
 }
 
-pub struct Harness {
+pub struct World {
     pub deps: Deps,
     pub sandbox: RunningSandbox,
     pub http: reqwest::Client,
@@ -65,7 +65,7 @@ pub struct Tenant {
     pub key: String,
 }
 
-impl Harness {
+impl World {
     pub async fn start(setup: Setup) -> Self {
         let client_key = format!("sbx-ht-{}", ulid::Ulid::new().to_string().to_lowercase());
         let mut config = tiktok_sandbox::Config::for_tests(&client_key, SECRET);

@@ -34,7 +34,7 @@ pub const ALL_SCOPES: &[&str] =
     &[SCOPE_USER_INFO_BASIC, SCOPE_VIDEO_PUBLISH, SCOPE_VIDEO_UPLOAD, SCOPE_VIDEO_LIST];
 
 /// A running sandbox, the real client aimed at it, and a plain HTTP client for the admin API.
-pub struct Harness {
+pub struct World {
     pub sandbox: RunningSandbox,
     pub client: TikTokClient,
     /// The sandbox app's credentials, passed to the calls that need them.
@@ -50,16 +50,16 @@ pub struct Callback {
     pub scopes: String,
 }
 
-pub async fn harness() -> Harness {
-    harness_with(PkceEncoding::Base64Url).await
+pub async fn world() -> World {
+    world_with(PkceEncoding::Base64Url).await
 }
 
-pub async fn harness_with(encoding: PkceEncoding) -> Harness {
-    harness_with_config(|config| config.pkce_encoding = encoding).await
+pub async fn world_with(encoding: PkceEncoding) -> World {
+    world_with_config(|config| config.pkce_encoding = encoding).await
 }
 
-/// A harness whose client configuration `adjust` changes (encoding, timeouts, base URL).
-pub async fn harness_with_config(adjust: impl FnOnce(&mut TikTokConfig)) -> Harness {
+/// A world whose client configuration `adjust` changes (encoding, timeouts, base URL).
+pub async fn world_with_config(adjust: impl FnOnce(&mut TikTokConfig)) -> World {
     let sandbox = start(Config::for_tests(KEY, SECRET)).await.expect("sandbox starts");
     let base = Url::parse(&sandbox.base_url).expect("sandbox base URL");
     let mut config = TikTokConfig::with_base_urls(base.clone(), base);
@@ -68,14 +68,14 @@ pub async fn harness_with_config(adjust: impl FnOnce(&mut TikTokConfig)) -> Harn
     let app = AppCredentials { client_key: ClientKey(KEY.into()), client_secret: ClientSecret::new(SECRET) };
     let client = TikTokClient::new(config).expect("client builds");
     let http = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().expect("http");
-    Harness { sandbox, client, app, http }
+    World { sandbox, client, app, http }
 }
 
 pub fn redirect_uri() -> Url {
     Url::parse(REDIRECT).expect("redirect URI")
 }
 
-impl Harness {
+impl World {
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.sandbox.base_url)
     }
