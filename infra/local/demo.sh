@@ -13,6 +13,9 @@ cargo build --workspace --locked --bins --quiet
 
 trap 'bash infra/local/stack.sh down' EXIT
 step "Starting the local stack"
+# The demo schedules its posts a few seconds ahead: the api accepts a 5 s
+# lead here (60 s by default, the template's ScheduleMinLeadSeconds).
+export STACK_FUNCTION_ENV="${STACK_FUNCTION_ENV:-SCHEDULE_MIN_LEAD_SECS=5}"
 bash infra/local/stack.sh up --watch
 set -a
 # shellcheck disable=SC1091

@@ -17,6 +17,9 @@
 # the PID files in STACK_DIR name. WATCH_READY_TIMEOUT (600 s) bounds the wait
 # for the api function's first answer (it compiles first);
 # EVENT_SOURCES_SPEEDUP (1) runs the schedules' clock faster.
+# STACK_PARAMETER_OVERRIDES ("Name=value ...") sets template parameters, as
+# `sam deploy --parameter-overrides` does; STACK_FUNCTION_ENV ("KEY=value
+# ...") adds variables every function under watch sees.
 # WATCH_RELOAD=1 lets watch rebuild and restart the functions when a file in
 # the tree changes. Off by default: a restart kills the process serving a
 # request, and watch then answers with its own 500 (an RFC 7807 body, no
@@ -212,6 +215,14 @@ up() {
     echo "OAUTH_RETURN_ALLOWLIST=http://localhost:3000/connected"
     echo "STACK_PARAMETER_OVERRIDES=\"${STACK_PARAMETER_OVERRIDES:-}\""
     echo "$resources"
+    # Function settings for this run only, "KEY=value KEY2=value2" (watch
+    # gives every function this file's variables): e.g. the demo's short
+    # schedule lead.
+    local pair
+    for pair in ${STACK_FUNCTION_ENV:-}; do
+      [[ "$pair" =~ ^[A-Z][A-Z0-9_]*=[^[:space:]]*$ ]] || { log "STACK_FUNCTION_ENV: $pair is not KEY=value"; exit 2; }
+      echo "$pair"
+    done
   } > "$ENV_FILE"
 
   if [[ "$watch" == 1 ]]; then

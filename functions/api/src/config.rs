@@ -3,6 +3,7 @@
 use shared::{
     config::{ConfigError, EnvReader, StackConfig},
     http_surface::{AuthMode, Cors},
+    post::intake::ScheduleWindow,
 };
 use tiktok::TikTokConfig;
 
@@ -14,7 +15,9 @@ pub struct ApiConfig {
     pub auth: AuthMode,
     pub max_body_bytes: usize,
     pub upload_url_ttl_seconds: u64,
-    pub schedule_horizon_days: u64,
+    /// `SCHEDULE_MIN_LEAD_SECS` (60, 0..=3600) and `SCHEDULE_HORIZON_DAYS`
+    /// (90, 1..=365): when a post may be scheduled.
+    pub schedule: ScheduleWindow,
 }
 
 impl ApiConfig {
@@ -34,7 +37,10 @@ impl ApiConfig {
             auth,
             max_body_bytes: env.number("MAX_BODY_BYTES", 65_536, 1_024, 1_048_576) as usize,
             upload_url_ttl_seconds: env.number("UPLOAD_URL_TTL_SECS", 900, 60, 3_600),
-            schedule_horizon_days: env.number("SCHEDULE_HORIZON_DAYS", 90, 1, 365),
+            schedule: ScheduleWindow {
+                min_lead_secs: env.number("SCHEDULE_MIN_LEAD_SECS", 60, 0, 3_600),
+                horizon_days: env.number("SCHEDULE_HORIZON_DAYS", 90, 1, 365),
+            },
         };
         env.finish(config)
     }

@@ -88,9 +88,8 @@ async fn validate(
 ) -> Result<OffsetDateTime, ApiError> {
     intake::check_text(settings.kind, &settings.caption, settings.description.as_deref())
         .map_err(intake_error)?;
-    let due =
-        intake::check_schedule(scheduled_at, OffsetDateTime::now_utc(), deps.config.schedule_horizon_days)
-            .map_err(intake_error)?;
+    let due = intake::check_schedule(scheduled_at, OffsetDateTime::now_utc(), deps.config.schedule)
+        .map_err(intake_error)?;
     intake::parse_privacy(&settings.privacy_level).map_err(intake_error)?;
     // Every count and id is checked before the first read.
     intake::check_media_ids(settings.kind, &settings.media_ids).map_err(intake_error)?;

@@ -15,8 +15,16 @@ pub const MAX_VIDEO_CAPTION_UTF16: usize = 2200;
 pub const MAX_PHOTO_TITLE_UTF16: usize = 90;
 pub const MAX_PHOTO_DESCRIPTION_UTF16: usize = 4000;
 pub const MAX_PHOTOS: usize = 35;
-/// A post must be scheduled at least this far ahead, so the dispatcher can queue it.
-pub const MIN_LEAD_SECONDS: i64 = 60;
+
+/// When a post may be scheduled: at least `min_lead_secs` ahead (60 by
+/// default: one dispatcher tick, so a post leaves on its second rather than
+/// up to a tick late) and at most `horizon_days` ahead (media is kept for
+/// the horizon and a margin). The api reads both from its environment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ScheduleWindow {
+    pub min_lead_secs: u64,
+    pub horizon_days: u64,
+}
 
 /// A rule a post broke: `Invalid` is a malformed request (400), `Refused` a
 /// well-formed one the current state does not allow (422).
@@ -74,19 +82,21 @@ pub fn check_text(kind: PostKind, caption: &str, description: Option<&str>) -> R
     }
 }
 
-/// `scheduled_at`: RFC 3339, at least a minute ahead, within the horizon.
+/// `scheduled_at`: RFC 3339, inside the schedule window.
 pub fn check_schedule(
     raw: &str,
     now: OffsetDateTime,
-    horizon_days: u64,
+    window: ScheduleWindow,
 ) -> Result<OffsetDateTime, IntakeError> {
+    let ScheduleWindow { min_lead_secs, horizon_days } = window;
     let Some(at) = parse_client_instant(raw) else {
         return invalid(format!(
             "scheduled_at {raw:?} is not an RFC 3339 time between the years 1970 and 9999"
         ));
     };
-    if now.checked_add(Duration::seconds(MIN_LEAD_SECONDS)).is_none_or(|earliest| at < earliest) {
-        return invalid(format!("scheduled_at must be at least {MIN_LEAD_SECONDS} s in the future"));
+    let lead = Duration::seconds(i64::try_from(min_lead_secs).unwrap_or(i64::MAX));
+    if now.checked_add(lead).is_none_or(|earliest| at < earliest) {
+        return invalid(format!("scheduled_at must be at least {min_lead_secs} s in the future"));
     }
     let horizon = Duration::days(i64::try_from(horizon_days).unwrap_or(i64::MAX / 86_400_000));
     if now.checked_add(horizon).is_none_or(|latest| at > latest) {
@@ -249,15 +259,31 @@ mod tests {
         assert_eq!(check_text(PostKind::Video, "two\nlines\tand a tab", None), Ok(()));
     }
 
+    const WINDOW: ScheduleWindow = ScheduleWindow { min_lead_secs: 60, horizon_days: 30 };
+
     #[test]
     fn schedules_must_be_ahead_and_within_the_horizon() {
         let now = OffsetDateTime::parse("2026-11-22T10:00:00Z", &Rfc3339).expect("time");
-        assert!(check_schedule("2026-11-22T10:05:00Z", now, 30).is_ok());
-        assert!(check_schedule("2026-11-22T10:05:00+02:00", now, 30).is_err(), "08:05 UTC is in the past");
-        assert!(check_schedule("2026-11-22T10:00:30Z", now, 30).is_err());
-        assert!(check_schedule("2026-12-23T10:00:00Z", now, 30).is_err());
-        assert!(check_schedule("tomorrow", now, 30).is_err());
-        assert!(check_schedule("9999-12-31T23:59:59-23:59", now, 30).is_err(), "no panic past year 9999");
-        assert!(check_schedule("0000-01-01T00:00:00+01:00", now, 30).is_err());
+        assert!(check_schedule("2026-11-22T10:05:00Z", now, WINDOW).is_ok());
+        assert!(
+            check_schedule("2026-11-22T10:05:00+02:00", now, WINDOW).is_err(),
+            "08:05 UTC is in the past"
+        );
+        assert!(check_schedule("2026-11-22T10:00:30Z", now, WINDOW).is_err());
+        assert!(check_schedule("2026-12-23T10:00:00Z", now, WINDOW).is_err());
+        assert!(check_schedule("tomorrow", now, WINDOW).is_err());
+        assert!(check_schedule("9999-12-31T23:59:59-23:59", now, WINDOW).is_err(), "no panic past year 9999");
+        assert!(check_schedule("0000-01-01T00:00:00+01:00", now, WINDOW).is_err());
+    }
+
+    #[test]
+    fn the_minimum_lead_is_the_windows() {
+        let now = OffsetDateTime::parse("2026-11-22T10:00:00Z", &Rfc3339).expect("time");
+        let short = ScheduleWindow { min_lead_secs: 5, ..WINDOW };
+        assert!(check_schedule("2026-11-22T10:00:05Z", now, short).is_ok());
+        let early = check_schedule("2026-11-22T10:00:04Z", now, short);
+        assert!(matches!(&early, Err(IntakeError::Invalid(m)) if m.contains("at least 5 s")), "{early:?}");
+        assert!(check_schedule("2026-11-22T10:00:00Z", now, ScheduleWindow { min_lead_secs: 0, ..WINDOW })
+            .is_ok());
     }
 }

@@ -170,10 +170,10 @@ fn template_routes_are_exactly_the_served_routes() {
     assert_eq!(declared, served, "template.yaml routes to the api function = api::ROUTES");
 }
 
-/// The api's own default horizon is the template's: a deploy that leaves
+/// The api's own default window is the template's: a deploy that leaves
 /// SCHEDULE_HORIZON_DAYS out still schedules no further than the bucket keeps media.
 #[test]
-fn template_schedule_horizon_is_the_api_default() {
+fn template_schedule_window_is_the_api_default() {
     let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../template.yaml"))
         .expect("template");
     let doc: serde_yaml::Value = serde_yaml::from_str(&text).expect("yaml");
@@ -188,5 +188,7 @@ fn template_schedule_horizon_is_the_api_default() {
         vars.iter().find(|(k, _)| *k == name).map(|(_, v)| (*v).to_owned())
     });
     let config = api::config::ApiConfig::read(env).expect("config from the stack variables alone");
-    assert_eq!(config.schedule_horizon_days, template_default);
+    assert_eq!(config.schedule.horizon_days, template_default);
+    let lead_default = doc["Parameters"]["ScheduleMinLeadSeconds"]["Default"].as_u64().expect("default");
+    assert_eq!(config.schedule.min_lead_secs, lead_default);
 }
