@@ -87,12 +87,12 @@ pub fn to_item<T: serde::Serialize>(value: &T) -> Result<HashMap<String, Attribu
     serde_dynamo::to_item(value).map_err(|e| StoreError::Corrupt(e.to_string()))
 }
 
-/// One item by key, read consistently, as `T`.
-pub async fn get_item<T: DeserializeOwned>(
+/// The item at `(pk, sk)` as stored, read consistently.
+pub async fn read_item(
     client: &aws_sdk_dynamodb::Client,
     table: &str,
     (pk, sk): (String, String),
-) -> Result<Option<T>, StoreError> {
+) -> Result<Option<HashMap<String, AttributeValue>>, StoreError> {
     let out = client
         .get_item()
         .table_name(table)
@@ -102,5 +102,14 @@ pub async fn get_item<T: DeserializeOwned>(
         .send()
         .await
         .map_err(|e| StoreError::from_sdk("dynamodb", e))?;
-    out.item.map(from_item).transpose()
+    Ok(out.item)
+}
+
+/// One item by key, read consistently, as `T`.
+pub async fn get_item<T: DeserializeOwned>(
+    client: &aws_sdk_dynamodb::Client,
+    table: &str,
+    key: (String, String),
+) -> Result<Option<T>, StoreError> {
+    read_item(client, table, key).await?.map(from_item).transpose()
 }

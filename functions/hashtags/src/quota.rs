@@ -15,7 +15,7 @@ use sha2::{Digest, Sha256};
 use time::{Duration, OffsetDateTime};
 
 use foundation::time_format::iso_date;
-use shared::dynamo::{applied, count_within, n, s, update};
+use shared::dynamo::{applied, count_within, n, read_item, update};
 use shared::error::StoreError;
 use shared::schema;
 use shared::tenant::TenantId;
@@ -123,19 +123,7 @@ impl QuotaLedger {
     /// Today's use for `app`.
     pub async fn report(&self, app: &str) -> Result<QuotaReport, StoreError> {
         let now = OffsetDateTime::now_utc();
-        let (pk, sk) = Self::key(app, now);
-        let item = self
-            .dynamodb
-            .get_item()
-            .table_name(&self.table)
-            .key(schema::PK, s(pk))
-            .key(schema::SK, s(sk))
-            .consistent_read(true)
-            .send()
-            .await
-            .map_err(|e| StoreError::from_sdk("dynamodb", e))?
-            .item
-            .unwrap_or_default();
+        let item = read_item(&self.dynamodb, &self.table, Self::key(app, now)).await?.unwrap_or_default();
         let (requests_used, records_used) = (number(&item, "requests"), number(&item, "records"));
         let tomorrow = now.date().next_day().unwrap_or(now.date());
         Ok(QuotaReport {

@@ -11,7 +11,7 @@
 //! is [`WINDOW`] old, so no window ever holds more than `limit` calls. The
 //! daily cap counts posts per UTC day, one atomic counter per day.
 
-use shared::dynamo::{applied, count_within, n, s, update};
+use shared::dynamo::{applied, count_within, n, read_item, update};
 use shared::error::StoreError;
 use shared::schema;
 use time::{Duration, OffsetDateTime, Time};
@@ -96,18 +96,7 @@ impl Limiter {
 
     /// The slots of one sliding window: the time each holds, if any.
     async fn slots(&self, key: (String, String), limit: usize) -> Result<Vec<Option<i64>>, StoreError> {
-        let item = self
-            .dynamodb
-            .get_item()
-            .table_name(&self.table)
-            .key(schema::PK, s(key.0))
-            .key(schema::SK, s(key.1))
-            .consistent_read(true)
-            .send()
-            .await
-            .map_err(|e| StoreError::from_sdk("dynamodb", e))?
-            .item
-            .unwrap_or_default();
+        let item = read_item(&self.dynamodb, &self.table, key).await?.unwrap_or_default();
         Ok((0..limit)
             .map(|i| item.get(&slot(i)).and_then(|v| v.as_n().ok()).and_then(|n| n.parse().ok()))
             .collect())

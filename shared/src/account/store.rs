@@ -77,18 +77,9 @@ impl AccountStore {
 
     /// The account connected for a TikTok `open_id`, if any.
     pub async fn by_open_id(&self, open_id: &str) -> Result<Option<Account>, StoreError> {
-        let (pk, sk) = schema::keys::open_id(open_id);
-        let out = self
-            .dynamodb
-            .get_item()
-            .table_name(&self.table)
-            .key(schema::PK, s(pk))
-            .key(schema::SK, s(sk))
-            .consistent_read(true)
-            .send()
-            .await
-            .map_err(|e| StoreError::from_sdk("dynamodb", e))?;
-        match out.item.as_ref().and_then(|i| i.get("account_id")).and_then(|v| v.as_s().ok()) {
+        let item =
+            crate::dynamo::read_item(&self.dynamodb, &self.table, schema::keys::open_id(open_id)).await?;
+        match item.as_ref().and_then(|i| i.get("account_id")).and_then(|v| v.as_s().ok()) {
             Some(id) => self.get(id).await,
             None => Ok(None),
         }

@@ -72,17 +72,8 @@ impl PostStore {
         match result {
             Ok(_) => Ok(Created::New),
             Err(e) if e.as_service_error().is_some_and(|e| e.is_transaction_canceled_exception()) => {
-                let record = self
-                    .client()
-                    .get_item()
-                    .table_name(self.table())
-                    .key(schema::PK, s(&record_pk))
-                    .key(schema::SK, s(&record_sk))
-                    .consistent_read(true)
-                    .send()
-                    .await
-                    .map_err(|e| StoreError::from_sdk("dynamodb", e))?
-                    .item
+                let record = crate::dynamo::read_item(self.client(), self.table(), (record_pk, record_sk))
+                    .await?
                     .ok_or(StoreError::ConditionFailed("post id collision"))?;
                 let field =
                     |name: &str| record.get(name).and_then(|v| v.as_s().ok()).cloned().unwrap_or_default();

@@ -113,30 +113,16 @@ async fn duplicate_deliveries_and_overlapping_ticks_publish_each_post_once() {
 #[tokio::test]
 async fn chunk_answers_lost_mid_upload_end_in_one_post_with_every_byte_once() {
     let w = World::start().await;
-    let (tenant, account) = w.connect("pool_21").await;
-    let open_id = account.open_id.clone();
-    w.clear_faults(&open_id).await;
-    let before = w.tiktok_posts(&open_id).await.len();
-    w.count_calls(&open_id, "video_init").await;
-    w.count_calls(&open_id, "upload").await;
-    w.fault(&open_id, json!({"endpoint": "upload", "kind": "drop", "count": 1})).await;
-    w.fault(&open_id, json!({"endpoint": "upload", "kind": "drop_unprocessed", "count": 1})).await;
-    let bytes = video_bytes(24 * MIB, 21);
-    let sha = sha256_hex(&bytes);
-    let video = w.media(&tenant, ContentType::Mp4, bytes).await;
-    let post = w.post(&tenant, &account, PostKind::Video, PostMode::DirectPost, &[video], 1).await;
-    w.tick().await;
-    let done = w.until(&post, SETTLED, Duration::from_secs(180)).await;
+    let answers_lost = [
+        json!({"endpoint": "upload", "kind": "drop", "count": 1}),
+        json!({"endpoint": "upload", "kind": "drop_unprocessed", "count": 1}),
+    ];
+    let video = w.video_through("pool_21", 24 * MIB, 21, &answers_lost).await;
 
-    assert_eq!(done.status, PostStatus::Published, "{:?}", done.history);
-    let ledger = w.ledger(done.publish_id.as_deref().expect("publish id")).await;
-    assert_eq!(ledger.len(), 1, "{ledger:?}");
-    assert_eq!(ledger[0]["bytes_received"], 24 * MIB, "the re-sent chunk counted once");
-    assert_eq!(ledger[0]["content_sha256"], sha);
+    w.holds_every_byte_once(&video).await;
     // Chunk 0 three times (taken, lost unprocessed, replayed), then chunk 1.
-    assert_eq!(w.calls(&open_id, "upload").await, 4);
-    assert_eq!(w.calls(&open_id, "video_init").await, 1);
-    assert_eq!(w.tiktok_posts(&open_id).await.len(), before + 1);
+    assert_eq!(w.calls(&video.open_id, "upload").await, 4);
+    assert_eq!(video.done.attempts, 1, "one init");
 }
 
 /// A publisher still uploading when SQS's visibility timeout (20 s on the

@@ -11,7 +11,7 @@ use serde_json::json;
 use shared::media::ContentType;
 use shared::post::{PostKind, PostMode, PostStatus};
 
-use crate::sandbox::{gap, sha256_hex, trail, video_bytes, SETTLED};
+use crate::sandbox::{gap, trail, video_bytes, SETTLED};
 use crate::world::World;
 
 const MIB: usize = 1024 * 1024;
@@ -203,26 +203,13 @@ async fn retryable_failures_stop_at_the_attempt_limit_with_tiktoks_code() {
 #[tokio::test]
 async fn a_chunk_meeting_a_5xx_is_sent_again_and_every_byte_arrives_once() {
     let w = World::start().await;
-    let (tenant, account) = w.connect("pool_16").await;
-    let open_id = account.open_id.clone();
-    w.clear_faults(&open_id).await;
-    w.count_calls(&open_id, "upload").await;
-    w.fault(&open_id, json!({"endpoint": "upload", "kind": "http_5xx", "status": 502, "count": 2})).await;
+    let refuse_twice = json!({"endpoint": "upload", "kind": "http_5xx", "status": 502, "count": 2});
     // 24 MiB: two chunks of the production plan (10 MiB + 14 MiB).
-    let bytes = video_bytes(24 * MIB, 16);
-    let sha = sha256_hex(&bytes);
-    let video = w.media(&tenant, ContentType::Mp4, bytes).await;
-    let post = w.post(&tenant, &account, PostKind::Video, PostMode::DirectPost, &[video], 1).await;
-    w.tick().await;
-    let done = w.until(&post, SETTLED, Duration::from_secs(180)).await;
+    let video = w.video_through("pool_16", 24 * MIB, 16, &[refuse_twice]).await;
 
-    assert_eq!(done.status, PostStatus::Published, "{:?}", done.history);
-    assert_eq!(done.attempts, 1, "the chunk was retried, not the init");
-    assert_eq!(w.calls(&open_id, "upload").await, 4, "two refused PUTs, then the two chunks");
-    let ledger = w.ledger(done.publish_id.as_deref().expect("publish id")).await;
-    assert_eq!(ledger.len(), 1, "{ledger:?}");
-    assert_eq!(ledger[0]["bytes_received"], 24 * MIB);
-    assert_eq!(ledger[0]["content_sha256"], sha, "TikTok holds exactly the source bytes");
+    w.holds_every_byte_once(&video).await;
+    assert_eq!(video.done.attempts, 1, "the chunk was retried, not the init");
+    assert_eq!(w.calls(&video.open_id, "upload").await, 4, "two refused PUTs, then the two chunks");
 }
 
 /// TikTok answers the second chunk 416: its progress is not where the
@@ -231,28 +218,14 @@ async fn a_chunk_meeting_a_5xx_is_sent_again_and_every_byte_arrives_once() {
 #[tokio::test]
 async fn a_chunk_refused_416_resumes_from_the_bytes_tiktok_holds() {
     let w = World::start().await;
-    let (tenant, account) = w.connect("pool_26").await;
-    let open_id = account.open_id.clone();
-    w.clear_faults(&open_id).await;
-    w.count_calls(&open_id, "upload").await;
     let refuse_second_chunk = json!({"endpoint": "upload", "kind": "error_code", "code": "range_not_satisfiable",
                                      "status": 416, "count": 1, "after": 1});
-    w.fault(&open_id, refuse_second_chunk).await;
     // 35 MiB: three chunks of the production plan (10 + 10 + 15 MiB).
-    let bytes = video_bytes(35 * MIB, 26);
-    let sha = sha256_hex(&bytes);
-    let video = w.media(&tenant, ContentType::Mp4, bytes).await;
-    let post = w.post(&tenant, &account, PostKind::Video, PostMode::DirectPost, &[video], 1).await;
-    w.tick().await;
-    let done = w.until(&post, SETTLED, Duration::from_secs(180)).await;
+    let video = w.video_through("pool_26", 35 * MIB, 26, &[refuse_second_chunk]).await;
 
-    assert_eq!(done.status, PostStatus::Published, "{:?}", done.history);
-    assert_eq!(done.attempts, 1, "the upload resumed; the init was not repeated");
-    assert_eq!(w.calls(&open_id, "upload").await, 4, "chunk 1, chunk 2 refused, then chunks 2 and 3");
-    let ledger = w.ledger(done.publish_id.as_deref().expect("publish id")).await;
-    assert_eq!(ledger.len(), 1, "{ledger:?}");
-    assert_eq!(ledger[0]["bytes_received"], 35 * MIB);
-    assert_eq!(ledger[0]["content_sha256"], sha, "TikTok holds exactly the source bytes");
+    w.holds_every_byte_once(&video).await;
+    assert_eq!(video.done.attempts, 1, "the upload resumed; the init was not repeated");
+    assert_eq!(w.calls(&video.open_id, "upload").await, 4, "chunk 1, chunk 2 refused, then chunks 2 and 3");
 }
 
 /// Two ways an upload breaks after init: TikTok answers a chunk 403 (the

@@ -50,7 +50,52 @@ pub fn video_bytes(size: usize, seed: u64) -> Vec<u8> {
     bytes
 }
 
+/// A video published while sandbox faults were in force for its creator.
+pub struct FaultedVideo {
+    pub done: Post,
+    pub open_id: String,
+    /// The source's size and SHA-256.
+    pub size: usize,
+    pub sha: String,
+}
+
 impl World {
+    /// Connects `creator`, counts its chunk PUTs, puts `faults` in force for
+    /// it, then publishes a `size`-byte video (content from `seed`) due now,
+    /// driven by the event sources, until it settles.
+    pub async fn video_through(
+        &self,
+        creator: &str,
+        size: usize,
+        seed: u64,
+        faults: &[Value],
+    ) -> FaultedVideo {
+        let (tenant, account) = self.connect(creator).await;
+        let open_id = account.open_id.clone();
+        self.clear_faults(&open_id).await;
+        self.count_calls(&open_id, "upload").await;
+        for fault in faults {
+            self.fault(&open_id, fault.clone()).await;
+        }
+        let bytes = video_bytes(size, seed);
+        let sha = sha256_hex(&bytes);
+        let video = self.media(&tenant, shared::media::ContentType::Mp4, bytes).await;
+        let kind = (shared::post::PostKind::Video, shared::post::PostMode::DirectPost);
+        let post = self.post(&tenant, &account, kind.0, kind.1, &[video], 1).await;
+        self.tick().await;
+        let done = self.until(&post, SETTLED, Duration::from_secs(180)).await;
+        FaultedVideo { done, open_id, size, sha }
+    }
+
+    /// The video is published, once, with exactly its source's bytes.
+    pub async fn holds_every_byte_once(&self, video: &FaultedVideo) {
+        let done = &video.done;
+        assert_eq!(done.status, PostStatus::Published, "{:?}", done.history);
+        let ledger = self.ledger(done.publish_id.as_deref().expect("publish id")).await;
+        assert_eq!(ledger.len(), 1, "{ledger:?}");
+        assert_eq!(ledger[0]["bytes_received"], video.size, "every byte once");
+        assert_eq!(ledger[0]["content_sha256"], video.sha, "TikTok holds exactly the source bytes");
+    }
     /// Adds a sandbox fault that fires only on calls made for `open_id`.
     pub async fn fault(&self, open_id: &str, mut spec: Value) {
         spec["open_id"] = json!(open_id);
