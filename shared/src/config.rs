@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use url::Url;
 
-pub use foundation::config::{ConfigError, EnvReader, Problem};
+pub use foundation::config::{env_of, ConfigError, EnvReader, FunctionConfig, Problem};
 
 /// Where the AWS resources of the stack are: read by every function.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -51,12 +51,9 @@ impl StackConfig {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::collections::HashMap;
 
     fn read(vars: &[(&str, &str)]) -> Result<StackConfig, ConfigError> {
-        let map: HashMap<String, String> =
-            vars.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect();
-        let mut env = EnvReader::new(move |k| map.get(k).cloned());
+        let mut env = env_of(vars);
         let value = StackConfig::read(&mut env);
         env.finish(value)
     }
@@ -79,7 +76,7 @@ mod tests {
     fn every_missing_and_invalid_variable_is_named_in_one_error() {
         let err = read(&[("MEDIA_BUCKET", "b"), ("AWS_ENDPOINT_URL", "ftp://127.0.0.1:4566")])
             .expect_err("must fail");
-        let names: Vec<_> = err.problems.iter().map(|p| p.variable).collect();
+        let names = err.variables();
         assert_eq!(names, ["TABLE_NAME", "PUBLISH_QUEUE_URL", "APP_SECRET_ID", "AWS_ENDPOINT_URL"]);
         let message = err.to_string();
         assert!(message.contains("TABLE_NAME is missing"), "{message}");
@@ -104,13 +101,11 @@ mod tests {
 
     #[test]
     fn one_finish_reports_tiktok_and_stack_problems_together() {
-        let vars: HashMap<&str, &str> =
-            [("TIKTOK_AUTH_BASE_URL", "not a url"), ("TIKTOK_CONNECT_TIMEOUT_SECS", "0")].into();
-        let mut env = EnvReader::new(move |k| vars.get(k).map(|v| (*v).to_owned()));
+        let mut env = env_of(&[("TIKTOK_AUTH_BASE_URL", "not a url"), ("TIKTOK_CONNECT_TIMEOUT_SECS", "0")]);
         let stack = StackConfig::read(&mut env);
         let tiktok = tiktok::TikTokConfig::read(&mut env);
         let err = env.finish((stack, tiktok)).expect_err("invalid");
-        let names: Vec<_> = err.problems.iter().map(|p| p.variable).collect();
+        let names = err.variables();
         assert_eq!(
             names,
             [

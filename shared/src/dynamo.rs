@@ -47,6 +47,37 @@ where
     }
 }
 
+/// A `PutItem` of a new item at `(pk, sk)`, refused (its condition fails)
+/// when an item is there already; the caller adds the other attributes.
+pub fn insert(
+    client: &aws_sdk_dynamodb::Client,
+    table: &str,
+    (pk, sk): (String, String),
+) -> aws_sdk_dynamodb::operation::put_item::builders::PutItemFluentBuilder {
+    client
+        .put_item()
+        .table_name(table)
+        .item(schema::PK, s(pk))
+        .item(schema::SK, s(sk))
+        .condition_expression("attribute_not_exists(#pk)")
+        .expression_attribute_names("#pk", schema::PK)
+}
+
+/// A conditional write whose failed condition the caller names (`"post
+/// exists"`, `"refresh lease lost"`): that is `ConditionFailed(lost)`, any
+/// other failure a store error.
+pub fn or_conflict<O, E, R>(result: Result<O, SdkError<E, R>>, lost: &'static str) -> Result<O, StoreError>
+where
+    E: std::error::Error + ProvideErrorMetadata + 'static,
+    R: std::fmt::Debug,
+{
+    match result {
+        Ok(out) => Ok(out),
+        Err(e) if condition_failed(&e) => Err(StoreError::ConditionFailed(lost)),
+        Err(e) => Err(StoreError::from_sdk("dynamodb", e)),
+    }
+}
+
 /// Adds one to the number `attribute` of the item at `key` unless it has
 /// reached `limit`, in one conditional `UpdateItem`, so every concurrent
 /// instance shares the count. The item expires at `expires` (unix seconds,
@@ -103,6 +134,29 @@ pub async fn read_item(
         .await
         .map_err(|e| StoreError::from_sdk("dynamodb", e))?;
     Ok(out.item)
+}
+
+/// Every item `query` matches, page after page, as `T`.
+pub async fn query_all<T: DeserializeOwned>(
+    query: aws_sdk_dynamodb::operation::query::builders::QueryFluentBuilder,
+) -> Result<Vec<T>, StoreError> {
+    let mut found = Vec::new();
+    let mut start = None;
+    loop {
+        let out = query
+            .clone()
+            .set_exclusive_start_key(start)
+            .send()
+            .await
+            .map_err(|e| StoreError::from_sdk("dynamodb", e))?;
+        for item in out.items.unwrap_or_default() {
+            found.push(from_item(item)?);
+        }
+        start = out.last_evaluated_key;
+        if start.is_none() {
+            return Ok(found);
+        }
+    }
 }
 
 /// One item by key, read consistently, as `T`.

@@ -14,7 +14,7 @@ use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 use time::OffsetDateTime;
 
-use crate::dynamo::{applied, s, update};
+use crate::dynamo::{applied, insert, or_conflict, s, update};
 use crate::{error::StoreError, schema};
 use foundation::time_format::rfc3339;
 
@@ -139,19 +139,12 @@ impl TenantStore {
     /// Creates a tenant and its first key.
     pub async fn create_tenant(&self, name: &str) -> Result<(TenantId, IssuedKey), StoreError> {
         let tenant = TenantId::new();
-        let (pk, sk) = schema::keys::tenant(tenant.as_str());
-        self.dynamodb
-            .put_item()
-            .table_name(&self.table)
-            .item(schema::PK, s(pk))
-            .item(schema::SK, s(sk))
+        let result = insert(&self.dynamodb, &self.table, schema::keys::tenant(tenant.as_str()))
             .item("name", s(name))
             .item("created_at", s(rfc3339(OffsetDateTime::now_utc())))
-            .condition_expression("attribute_not_exists(#pk)")
-            .expression_attribute_names("#pk", schema::PK)
             .send()
-            .await
-            .map_err(|e| StoreError::from_sdk("dynamodb", e))?;
+            .await;
+        or_conflict(result, "tenant id taken")?;
         let key = self.issue_key(&tenant).await?;
         Ok((tenant, key))
     }
@@ -170,21 +163,14 @@ impl TenantStore {
         rng.fill_bytes(&mut secret);
         let secret = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(secret);
         let key = format!("{KEY_TAG}_{prefix}_{secret}");
-        let (pk, sk) = schema::keys::api_key(&prefix);
-        self.dynamodb
-            .put_item()
-            .table_name(&self.table)
-            .item(schema::PK, s(pk))
-            .item(schema::SK, s(sk))
+        let result = insert(&self.dynamodb, &self.table, schema::keys::api_key(&prefix))
             .item("tenant", s(tenant.as_str()))
             .item("digest", AttributeValue::B(digest(&key).to_vec().into()))
             .item("status", s("ACTIVE"))
             .item("created_at", s(rfc3339(OffsetDateTime::now_utc())))
-            .condition_expression("attribute_not_exists(#pk)")
-            .expression_attribute_names("#pk", schema::PK)
             .send()
-            .await
-            .map_err(|e| StoreError::from_sdk("dynamodb", e))?;
+            .await;
+        or_conflict(result, "API key prefix taken")?;
         Ok(IssuedKey { prefix, key: SecretString::from(key) })
     }
 

@@ -1,7 +1,7 @@
 //! The API's configuration: the stack's, plus the HTTP surface settings.
 
 use shared::{
-    config::{ConfigError, EnvReader, StackConfig},
+    config::{EnvReader, FunctionConfig, StackConfig},
     http_surface::{AuthMode, Cors},
     post::intake::ScheduleWindow,
 };
@@ -20,17 +20,13 @@ pub struct ApiConfig {
     pub schedule: ScheduleWindow,
 }
 
-impl ApiConfig {
-    pub fn from_env() -> Result<Self, ConfigError> {
-        Self::read(EnvReader::from_process())
-    }
-
-    pub fn read<F: Fn(&str) -> Option<String>>(mut env: EnvReader<F>) -> Result<Self, ConfigError> {
-        let stack = StackConfig::read(&mut env);
-        let tiktok = TikTokConfig::read(&mut env);
-        let cors = Cors::read(&mut env);
-        let auth = AuthMode::read(&mut env);
-        let config = Self {
+impl FunctionConfig for ApiConfig {
+    fn read_parts<F: Fn(&str) -> Option<String>>(env: &mut EnvReader<F>) -> Self {
+        let stack = StackConfig::read(env);
+        let tiktok = TikTokConfig::read(env);
+        let cors = Cors::read(env);
+        let auth = AuthMode::read(env);
+        Self {
             stack,
             tiktok,
             cors,
@@ -41,7 +37,6 @@ impl ApiConfig {
                 min_lead_secs: env.number("SCHEDULE_MIN_LEAD_SECS", 60, 0, 3_600),
                 horizon_days: env.number("SCHEDULE_HORIZON_DAYS", 90, 1, 365),
             },
-        };
-        env.finish(config)
+        }
     }
 }

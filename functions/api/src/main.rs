@@ -2,6 +2,7 @@
 
 use api::{config::ApiConfig, handle, Deps};
 use lambda_http::{run, service_fn, Error};
+use shared::config::FunctionConfig;
 use shared::{aws::AwsClients, telemetry};
 
 #[tokio::main]

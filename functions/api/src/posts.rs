@@ -161,28 +161,23 @@ pub async fn create(deps: &Deps, tenant: &TenantId, request: &Request) -> ApiRes
     };
     let due = validate(deps, tenant, &account_id, &settings, &new.scheduled_at).await?;
     let now = rfc3339(OffsetDateTime::now_utc());
+    let created = HistoryEntry {
+        from: None,
+        to: PostStatus::Scheduled,
+        at: now.clone(),
+        by: format!("api:{tenant}"),
+        reason: "created".into(),
+    };
     let post = Post {
-        id: ulid::Ulid::new().to_string(),
-        tenant: tenant.to_string(),
-        account_id,
-        settings,
-        scheduled_at: rfc3339(due),
-        status: PostStatus::Scheduled,
-        history: vec![HistoryEntry {
-            from: None,
-            to: PostStatus::Scheduled,
-            at: now.clone(),
-            by: format!("api:{tenant}"),
-            reason: "created".into(),
-        }],
-        publish_id: None,
-        post_ids: vec![],
-        lease_owner: None,
-        lease_expires_at: None,
-        attempts: 0,
-        status_reason: None,
-        created_at: now.clone(),
-        updated_at: now,
+        history: vec![created],
+        ..Post::scheduled(
+            ulid::Ulid::new().to_string(),
+            tenant.to_string(),
+            account_id,
+            settings,
+            rfc3339(due),
+            now,
+        )
     };
     match key {
         None => deps.posts.create(&post).await?,

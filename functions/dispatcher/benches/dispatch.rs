@@ -17,6 +17,7 @@
     clippy::unreachable
 )]
 
+use shared::config::FunctionConfig;
 use std::collections::HashMap;
 use std::time::Instant;
 

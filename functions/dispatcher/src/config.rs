@@ -2,7 +2,7 @@
 //! reported in one message.
 
 use shared::{
-    config::{ConfigError, EnvReader, StackConfig},
+    config::{EnvReader, FunctionConfig, StackConfig},
     emf::DEFAULT_NAMESPACE,
 };
 
@@ -28,14 +28,10 @@ pub struct DispatcherConfig {
     pub metrics_namespace: String,
 }
 
-impl DispatcherConfig {
-    pub fn from_env() -> Result<Self, ConfigError> {
-        Self::read(EnvReader::from_process())
-    }
-
-    pub fn read<F: Fn(&str) -> Option<String>>(mut env: EnvReader<F>) -> Result<Self, ConfigError> {
-        let config = Self {
-            stack: StackConfig::read(&mut env),
+impl FunctionConfig for DispatcherConfig {
+    fn read_parts<F: Fn(&str) -> Option<String>>(env: &mut EnvReader<F>) -> Self {
+        Self {
+            stack: StackConfig::read(env),
             lookback_minutes: env.number("DISPATCH_LOOKBACK_MINUTES", 15, 1, 120) as i64,
             max_posts: env.number("DISPATCH_MAX_POSTS", 10_000, 1, 100_000) as usize,
             query_concurrency: env.number("DISPATCH_QUERY_CONCURRENCY", 16, 1, 64) as usize,
@@ -43,28 +39,20 @@ impl DispatcherConfig {
             claims_per_second: env.number("DISPATCH_CLAIMS_PER_SECOND", 4_000, 1, 40_000) as u32,
             send_concurrency: env.number("DISPATCH_SEND_CONCURRENCY", 16, 1, 64) as usize,
             metrics_namespace: env.optional("METRICS_NAMESPACE", DEFAULT_NAMESPACE),
-        };
-        env.finish(config)
+        }
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::collections::HashMap;
+    use shared::config::{env_of, ConfigError};
 
     fn read(vars: &[(&str, &str)]) -> Result<DispatcherConfig, ConfigError> {
-        let map: HashMap<String, String> =
-            vars.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect();
-        DispatcherConfig::read(EnvReader::new(move |k| map.get(k).cloned()))
+        DispatcherConfig::read(env_of(vars))
     }
 
-    const STACK: &[(&str, &str)] = &[
-        ("TABLE_NAME", "t"),
-        ("MEDIA_BUCKET", "b"),
-        ("PUBLISH_QUEUE_URL", "http://127.0.0.1:4566/000000000000/q"),
-        ("APP_SECRET_ID", "s"),
-    ];
+    use testkit::STACK_VARS as STACK;
 
     #[test]
     fn defaults_follow_the_pipeline_contract() {
@@ -78,7 +66,7 @@ mod tests {
     fn one_error_names_every_bad_variable() {
         let err =
             read(&[("DISPATCH_LOOKBACK_MINUTES", "0"), ("DISPATCH_MAX_POSTS", "many")]).expect_err("invalid");
-        let names: Vec<_> = err.problems.iter().map(|p| p.variable).collect();
+        let names = err.variables();
         assert_eq!(
             names,
             [

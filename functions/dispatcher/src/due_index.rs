@@ -13,9 +13,9 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use aws_sdk_dynamodb::types::AttributeValue;
 use foundation::time_format::{minute_bucket, rfc3339};
-use shared::dynamo::{applied, from_item, s, update};
+use shared::dynamo::{from_item, s};
 use shared::error::StoreError;
-use shared::post::{Post, PostStatus};
+use shared::post::{pipeline, Filing, Post, PostStatus};
 use shared::schema::{self, keys};
 use time::{format_description::well_known::Rfc3339, Duration, OffsetDateTime};
 
@@ -50,10 +50,8 @@ impl Entry {
     }
 }
 
-/// The `time_pk`/`time_sk` of a post filed at `at` (the store's own format).
-pub fn index_keys(post_id: &str, at: OffsetDateTime) -> (String, String) {
-    (keys::due(&minute_bucket(at), keys::due_shard(post_id)), keys::due_sort(&rfc3339(at), post_id))
-}
+/// The `time_pk`/`time_sk` of a post filed at `at`: the store's own format.
+pub use shared::post::due_index as index_keys;
 
 /// The time a `time_sk` files its post at.
 pub fn filed_at(time_sk: &str) -> Option<OffsetDateTime> {
@@ -138,23 +136,15 @@ impl DueIndex {
     /// `entry` says: same status, same `updated_at`, same index entry. The
     /// new entry, or `None` when another writer (or tick) changed it first.
     pub async fn refile(&self, entry: &Entry, at: OffsetDateTime) -> Result<Option<Entry>, StoreError> {
-        let (pk, sk) = keys::post(&entry.tenant, &entry.post_id);
-        let (tpk, tsk) = index_keys(&entry.post_id, at);
-        let result = update(&self.dynamodb, &self.table, (pk, sk))
-            .update_expression("SET #tpk = :tpk, #tsk = :tsk")
-            .condition_expression("#status = :status AND #updated = :updated AND #tsk = :was")
-            .expression_attribute_names("#tpk", schema::GSI_BY_TIME_PK)
-            .expression_attribute_names("#tsk", schema::GSI_BY_TIME_SK)
-            .expression_attribute_names("#status", "status")
-            .expression_attribute_names("#updated", "updated_at")
-            .expression_attribute_values(":tpk", s(tpk))
-            .expression_attribute_values(":tsk", s(tsk.clone()))
-            .expression_attribute_values(":status", s(entry.status.as_str()))
-            .expression_attribute_values(":updated", s(entry.updated_at.clone()))
-            .expression_attribute_values(":was", s(entry.time_sk.clone()))
-            .send()
-            .await;
-        Ok(applied(result)?.then(|| Entry { time_sk: tsk, ..entry.clone() }))
+        let filing = Filing {
+            tenant: &entry.tenant,
+            post_id: &entry.post_id,
+            status: entry.status,
+            updated_at: &entry.updated_at,
+            time_sk: Some(&entry.time_sk),
+        };
+        let moved = pipeline::refile(&self.dynamodb, &self.table, &filing, at).await?;
+        Ok(moved.map(|time_sk| Entry { time_sk, ..entry.clone() }))
     }
 }
 

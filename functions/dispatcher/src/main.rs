@@ -2,6 +2,7 @@
 
 use dispatcher::{config::DispatcherConfig, handle, Deps};
 use lambda_runtime::{run, service_fn, Error};
+use shared::config::FunctionConfig;
 use shared::{aws::AwsClients, emf::Metrics, telemetry};
 
 #[tokio::main]

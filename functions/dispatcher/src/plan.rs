@@ -128,42 +128,21 @@ pub fn lateness(filed_at: OffsetDateTime, found: OffsetDateTime) -> Option<StdDu
 #[cfg(test)]
 mod tests {
     use super::*;
-    use shared::post::{PostKind, PostMode, PostSettings};
+    use shared::post::PostSettings;
     use time::macros::datetime;
 
     const NOW: OffsetDateTime = datetime!(2026-11-30 18:00:05 UTC);
 
     fn post(status: PostStatus) -> Post {
-        Post {
-            id: "01ARZ3NDEKTSV4RRFFQ69G5FAV".into(),
-            tenant: "t1".into(),
-            account_id: "a1".into(),
-            settings: PostSettings {
-                kind: PostKind::Video,
-                post_mode: PostMode::DirectPost,
-                media_ids: vec![],
-                caption: String::new(),
-                description: None,
-                privacy_level: "SELF_ONLY".into(),
-                disable_comment: false,
-                disable_duet: false,
-                disable_stitch: false,
-                brand_content_toggle: false,
-                brand_organic_toggle: false,
-                is_aigc: false,
-            },
-            scheduled_at: "2026-11-30T18:00:35Z".into(),
-            status,
-            history: vec![],
-            publish_id: None,
-            post_ids: vec![],
-            lease_owner: None,
-            lease_expires_at: None,
-            attempts: 0,
-            status_reason: None,
-            created_at: String::new(),
-            updated_at: String::new(),
-        }
+        let scheduled = Post::scheduled(
+            "01ARZ3NDEKTSV4RRFFQ69G5FAV".into(),
+            "t1".into(),
+            "a1".into(),
+            PostSettings::video("SELF_ONLY"),
+            "2026-11-30T18:00:35Z".into(),
+            String::new(),
+        );
+        Post { status, ..scheduled }
     }
 
     fn leased(status: PostStatus, expires: OffsetDateTime) -> Post {

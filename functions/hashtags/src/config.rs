@@ -2,7 +2,7 @@
 //! and the analysis settings, read once and reported together.
 
 use shared::{
-    config::{ConfigError, EnvReader, StackConfig},
+    config::{EnvReader, FunctionConfig, StackConfig},
     http_surface::{AuthMode, Cors},
 };
 use tiktok::TikTokConfig;
@@ -18,17 +18,13 @@ pub struct HashtagsConfig {
     pub analysis: AnalysisSettings,
 }
 
-impl HashtagsConfig {
-    pub fn from_env() -> Result<Self, ConfigError> {
-        Self::read(EnvReader::from_process())
-    }
-
-    pub fn read<F: Fn(&str) -> Option<String>>(mut env: EnvReader<F>) -> Result<Self, ConfigError> {
-        let stack = StackConfig::read(&mut env);
-        let cors = Cors::read(&mut env);
-        let auth = AuthMode::read(&mut env);
-        let tiktok = TikTokConfig::read(&mut env);
-        let analysis = AnalysisSettings::read(&mut env);
-        env.finish(Self { stack, cors, auth, tiktok, analysis })
+impl FunctionConfig for HashtagsConfig {
+    fn read_parts<F: Fn(&str) -> Option<String>>(env: &mut EnvReader<F>) -> Self {
+        let stack = StackConfig::read(env);
+        let cors = Cors::read(env);
+        let auth = AuthMode::read(env);
+        let tiktok = TikTokConfig::read(env);
+        let analysis = AnalysisSettings::read(env);
+        Self { stack, cors, auth, tiktok, analysis }
     }
 }

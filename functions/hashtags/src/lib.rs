@@ -141,12 +141,7 @@ impl Deps {
 /// Routes one request. Every outcome is a response; `Err` is left for the
 /// runtime's own failures.
 pub async fn handle(request: Request, deps: &Deps) -> Result<Response<Body>, Error> {
-    let exchange = Exchange::start(&request);
-    let response = match exchange.preflight(&deps.config.cors) {
-        Some(preflight) => preflight,
-        None => exchange.outcome(route(&request, deps).await),
-    };
-    Ok(exchange.finish(&deps.config.cors, response))
+    Ok(Exchange::serve(&request, &deps.config.cors, route(&request, deps)).await)
 }
 
 /// The routes, recognised before authentication so an unknown path is a

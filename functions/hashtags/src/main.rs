@@ -1,5 +1,6 @@
 //! Wiring only: read the configuration, build the clients and providers once, serve.
 
+use shared::config::FunctionConfig;
 use std::sync::Arc;
 
 use hashtags::{config::HashtagsConfig, handle, Deps, Ports};

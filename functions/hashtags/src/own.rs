@@ -11,7 +11,7 @@ use std::sync::Arc;
 use futures::future::BoxFuture;
 
 use crate::metrics::Baseline;
-use crate::provider::{FetchError, Fetched, PartialReason, VideoProvider};
+use crate::provider::{Fetch, FetchError, Fetched, PartialReason};
 use crate::request::{AccountId, AnalysisRequest};
 use crate::resilience::{Breaker, BreakerSettings, Budget, CallStats, Guard, RetryPolicy};
 use crate::video::Video;
@@ -153,7 +153,9 @@ impl OwnProvider {
         }
         out
     }
+}
 
+impl Fetch for OwnProvider {
     async fn run(&self, request: &AnalysisRequest, budget: &Budget) -> Result<Fetched, FetchError> {
         let mut accounts = self.creators.creators_of(&request.tenant).await.map_err(|e| match e {
             CreatorTokensError::Store(e) => FetchError::Store(e),
@@ -187,15 +189,5 @@ impl OwnProvider {
         out.baseline = Baseline::of(&all);
         out.videos = all.into_iter().filter(|v| v.has(&request.tag)).collect();
         Ok(out)
-    }
-}
-
-impl VideoProvider for OwnProvider {
-    fn fetch<'a>(
-        &'a self,
-        request: &'a AnalysisRequest,
-        budget: &'a Budget,
-    ) -> BoxFuture<'a, Result<Fetched, FetchError>> {
-        Box::pin(self.run(request, budget))
     }
 }

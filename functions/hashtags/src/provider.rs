@@ -105,3 +105,24 @@ pub trait VideoProvider: Send + Sync {
         budget: &'a Budget,
     ) -> BoxFuture<'a, Result<Fetched, FetchError>>;
 }
+
+/// What a provider implements: its fetch as a plain `async fn`.
+/// [`VideoProvider`], which the analysis holds as a trait object, boxes it.
+pub trait Fetch: Send + Sync {
+    /// The videos of `request` (tag, window, region or account), within `budget`.
+    fn run(
+        &self,
+        request: &AnalysisRequest,
+        budget: &Budget,
+    ) -> impl std::future::Future<Output = Result<Fetched, FetchError>> + Send;
+}
+
+impl<T: Fetch> VideoProvider for T {
+    fn fetch<'a>(
+        &'a self,
+        request: &'a AnalysisRequest,
+        budget: &'a Budget,
+    ) -> BoxFuture<'a, Result<Fetched, FetchError>> {
+        Box::pin(self.run(request, budget))
+    }
+}

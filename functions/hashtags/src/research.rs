@@ -14,13 +14,12 @@ use std::collections::HashSet;
 use std::sync::Arc;
 use std::time::Duration;
 
-use futures::future::BoxFuture;
 use tokio::sync::Mutex;
 use tokio::time::Instant;
 
 use crate::credentials::ResearchCredentials;
 use crate::metrics::Baseline;
-use crate::provider::{FetchError, Fetched, PartialReason, VideoProvider};
+use crate::provider::{Fetch, FetchError, Fetched, PartialReason};
 use crate::quota::QuotaLedger;
 use crate::request::AnalysisRequest;
 use crate::resilience::{Breaker, BreakerSettings, Budget, CallFailure, Guard, RetryPolicy};
@@ -277,7 +276,13 @@ impl ResearchProvider {
         }
         Ok(baseline)
     }
+}
 
+fn region_condition(regions: Vec<String>) -> Condition {
+    Condition { operation: Operation::In, field_name: "region_code".into(), field_values: regions }
+}
+
+impl Fetch for ResearchProvider {
     async fn run(&self, request: &AnalysisRequest, budget: &Budget) -> Result<Fetched, FetchError> {
         let credentials = self
             .credentials
@@ -303,19 +308,5 @@ impl ResearchProvider {
         }
         out.quota = Some(self.quota.report(&app).await?);
         Ok(out)
-    }
-}
-
-fn region_condition(regions: Vec<String>) -> Condition {
-    Condition { operation: Operation::In, field_name: "region_code".into(), field_values: regions }
-}
-
-impl VideoProvider for ResearchProvider {
-    fn fetch<'a>(
-        &'a self,
-        request: &'a AnalysisRequest,
-        budget: &'a Budget,
-    ) -> BoxFuture<'a, Result<Fetched, FetchError>> {
-        Box::pin(self.run(request, budget))
     }
 }

@@ -86,12 +86,9 @@ impl AnalysisSettings {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::collections::HashMap;
 
     fn read(vars: &[(&str, &str)]) -> Result<AnalysisSettings, shared::config::ConfigError> {
-        let map: HashMap<String, String> =
-            vars.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect();
-        let mut env = EnvReader::new(move |k| map.get(k).cloned());
+        let mut env = shared::config::env_of(vars);
         let value = AnalysisSettings::read(&mut env);
         env.finish(value)
     }
@@ -113,7 +110,7 @@ mod tests {
             ("HASHTAG_RETRY_CAP_MS", "100"),
         ])
         .expect_err("invalid");
-        let names: Vec<_> = err.problems.iter().map(|p| p.variable).collect();
+        let names = err.variables();
         assert_eq!(names, ["HASHTAG_RETRY_CAP_MS", "NARRATIVE_URL", "HASHTAG_TIME_BUDGET_MS"]);
     }
 }

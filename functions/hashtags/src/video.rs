@@ -1,7 +1,7 @@
 //! The video record the metrics read, whichever API it came from.
 
 use crate::tag::Hashtag;
-use tiktok::display::DisplayVideo;
+use tiktok::display::{DisplayVideo, VideoCounts};
 use tiktok::research::ResearchVideo;
 
 /// One video: counts, posting time, creator and its hashtags (normalised, each once).
@@ -30,6 +30,26 @@ impl Video {
         (self.views > 0).then(|| self.engagement() as f64 / self.views as f64)
     }
 
+    /// A count TikTok left out counts as 0.
+    fn counted(
+        id: String,
+        creator: String,
+        create_time: i64,
+        counts: VideoCounts,
+        hashtags: Vec<Hashtag>,
+    ) -> Self {
+        Self {
+            id,
+            creator,
+            create_time,
+            views: counts.view_count.unwrap_or(0),
+            likes: counts.like_count.unwrap_or(0),
+            comments: counts.comment_count.unwrap_or(0),
+            shares: counts.share_count.unwrap_or(0),
+            hashtags,
+        }
+    }
+
     pub fn has(&self, tag: &Hashtag) -> bool {
         self.hashtags.contains(tag)
     }
@@ -45,16 +65,7 @@ impl Video {
                 }
             }
         }
-        Self {
-            id: video.id,
-            creator: video.username.unwrap_or_default(),
-            create_time: video.create_time,
-            views: video.view_count.unwrap_or(0),
-            likes: video.like_count.unwrap_or(0),
-            comments: video.comment_count.unwrap_or(0),
-            shares: video.share_count.unwrap_or(0),
-            hashtags,
-        }
+        Self::counted(video.id, video.username.unwrap_or_default(), video.create_time, video.counts, hashtags)
     }
 
     /// A Display API video of `creator`: the Display API has no hashtag
@@ -66,16 +77,7 @@ impl Video {
                 hashtags.push(tag);
             }
         }
-        Self {
-            id: video.id,
-            creator: creator.to_owned(),
-            create_time: video.create_time,
-            views: video.view_count.unwrap_or(0),
-            likes: video.like_count.unwrap_or(0),
-            comments: video.comment_count.unwrap_or(0),
-            shares: video.share_count.unwrap_or(0),
-            hashtags,
-        }
+        Self::counted(video.id, creator.to_owned(), video.create_time, video.counts, hashtags)
     }
 }
 
@@ -90,10 +92,12 @@ mod tests {
             create_time: 10,
             title: Some("Dinner #Food #recipe".into()),
             video_description: Some("So good. #food #baking".into()),
-            view_count: Some(100),
-            like_count: Some(5),
-            comment_count: Some(2),
-            share_count: Some(3),
+            counts: VideoCounts {
+                view_count: Some(100),
+                like_count: Some(5),
+                comment_count: Some(2),
+                share_count: Some(3),
+            },
             ..DisplayVideo::default()
         };
         let v = Video::from_display(video, "chef");
@@ -108,7 +112,7 @@ mod tests {
         let video = ResearchVideo {
             id: "2".into(),
             hashtag_names: vec!["FYP".into(), "fyp".into(), "a/b".into(), "#Viral".into()],
-            view_count: Some(0),
+            counts: VideoCounts { view_count: Some(0), ..VideoCounts::default() },
             ..ResearchVideo::default()
         };
         let v = Video::from_research(video);

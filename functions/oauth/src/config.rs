@@ -102,24 +102,16 @@ fn read_scopes<F: Fn(&str) -> Option<String>>(env: &mut EnvReader<F>) -> Vec<Str
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::collections::HashMap;
+    use shared::config::env_of;
 
     fn read(vars: &[(&str, &str)]) -> Result<OauthConfig, ConfigError> {
-        let mut map: HashMap<String, String> = [
-            ("TABLE_NAME", "t"),
-            ("MEDIA_BUCKET", "b"),
-            ("PUBLISH_QUEUE_URL", "http://127.0.0.1:4566/000000000000/q"),
-            ("APP_SECRET_ID", "s"),
+        let mut all = testkit::STACK_VARS.to_vec();
+        all.extend_from_slice(&[
             ("OAUTH_REDIRECT_URI", "https://api.example/oauth/tiktok/callback"),
             ("OAUTH_RETURN_ALLOWLIST", "https://app.example/connected"),
-        ]
-        .iter()
-        .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
-        .collect();
-        for (k, v) in vars {
-            map.insert((*k).to_owned(), (*v).to_owned());
-        }
-        OauthConfig::read(EnvReader::new(move |k| map.get(k).cloned()))
+        ]);
+        all.extend_from_slice(vars);
+        OauthConfig::read(env_of(&all))
     }
 
     #[test]

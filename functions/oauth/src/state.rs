@@ -14,7 +14,7 @@ use std::collections::HashMap;
 
 use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue};
 use sha2::{Digest, Sha256};
-use shared::dynamo::{condition_failed, s};
+use shared::dynamo::{condition_failed, insert, or_conflict, s};
 use shared::{error::StoreError, schema};
 
 /// A pending login lives this long (TTL attribute, and checked in code).
@@ -63,29 +63,15 @@ impl StateStore {
 
     /// Stores a pending login; a (practically impossible) key collision fails.
     pub async fn save(&self, login: &PendingLogin) -> Result<(), StoreError> {
-        let (pk, sk) = schema::keys::oauth_state(&login.state_key);
-        let mut put = self
-            .dynamodb
-            .put_item()
-            .table_name(&self.table)
-            .item(schema::PK, s(pk))
-            .item(schema::SK, s(sk))
+        let mut put = insert(&self.dynamodb, &self.table, schema::keys::oauth_state(&login.state_key))
             .item("tenant", s(&login.tenant))
             .item("return_to", s(&login.return_to))
             .item("redirect_uri", s(&login.redirect_uri))
-            .item(schema::TTL_ATTRIBUTE, AttributeValue::N(login.expires_at.to_string()))
-            .condition_expression("attribute_not_exists(#pk)")
-            .expression_attribute_names("#pk", schema::PK);
+            .item(schema::TTL_ATTRIBUTE, AttributeValue::N(login.expires_at.to_string()));
         if let Some(sealed) = &login.sealed_verifier {
             put = put.item("sealed_verifier", s(sealed));
         }
-        put.send().await.map_err(|e| {
-            if condition_failed(&e) {
-                StoreError::ConditionFailed("oauth state already exists")
-            } else {
-                StoreError::from_sdk("dynamodb", e)
-            }
-        })?;
+        or_conflict(put.send().await, "oauth state already exists")?;
         Ok(())
     }
 

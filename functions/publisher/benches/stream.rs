@@ -14,6 +14,7 @@
 // Bench code: a panic is a failed run (the workspace denies them in production code).
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
 
+use shared::config::FunctionConfig;
 use std::time::Instant;
 
 use aws_sdk_s3::primitives::ByteStream;

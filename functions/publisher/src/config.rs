@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use shared::config::{ConfigError, EnvReader, StackConfig};
+use shared::config::{EnvReader, FunctionConfig, StackConfig};
 use shared::emf::DEFAULT_NAMESPACE;
 use tiktok::TikTokConfig;
 use url::Url;
@@ -49,15 +49,11 @@ pub struct PublisherConfig {
     pub metrics_namespace: String,
 }
 
-impl PublisherConfig {
-    pub fn from_env() -> Result<Self, ConfigError> {
-        Self::read(EnvReader::from_process())
-    }
-
-    pub fn read<F: Fn(&str) -> Option<String>>(mut env: EnvReader<F>) -> Result<Self, ConfigError> {
-        let config = Self {
-            stack: StackConfig::read(&mut env),
-            tiktok: TikTokConfig::read(&mut env),
+impl FunctionConfig for PublisherConfig {
+    fn read_parts<F: Fn(&str) -> Option<String>>(env: &mut EnvReader<F>) -> Self {
+        Self {
+            stack: StackConfig::read(env),
+            tiktok: TikTokConfig::read(env),
             limits: Limits {
                 init_per_minute: env.number("LIMIT_INIT_PER_MINUTE", 6, 1, 1_000),
                 creator_info_per_minute: env.number("LIMIT_CREATOR_INFO_PER_MINUTE", 20, 1, 1_000),
@@ -71,27 +67,20 @@ impl PublisherConfig {
             concurrency: env.number("PUBLISH_CONCURRENCY", 4, 1, 10) as usize,
             status_give_up: Duration::from_secs(env.number("STATUS_GIVE_UP_SECS", 259_200, 60, 604_800)),
             metrics_namespace: env.optional("METRICS_NAMESPACE", DEFAULT_NAMESPACE),
-        };
-        env.finish(config)
+        }
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::collections::HashMap;
+    use shared::config::{env_of, ConfigError};
 
     fn read(vars: &[(&str, &str)]) -> Result<PublisherConfig, ConfigError> {
-        let map: HashMap<String, String> = vars.iter().map(|(k, v)| ((*k).into(), (*v).into())).collect();
-        PublisherConfig::read(EnvReader::new(move |k| map.get(k).cloned()))
+        PublisherConfig::read(env_of(vars))
     }
 
-    const STACK: &[(&str, &str)] = &[
-        ("TABLE_NAME", "t"),
-        ("MEDIA_BUCKET", "b"),
-        ("PUBLISH_QUEUE_URL", "http://127.0.0.1:4566/000000000000/q"),
-        ("APP_SECRET_ID", "s"),
-    ];
+    use testkit::STACK_VARS as STACK;
 
     #[test]
     fn defaults_are_tiktoks_limits() {
@@ -117,7 +106,7 @@ mod tests {
             ("MEDIA_PUBLIC_BASE_URL", "ftp://x"),
         ]);
         let err = read(&vars).expect_err("invalid");
-        let names: Vec<_> = err.problems.iter().map(|p| p.variable).collect();
+        let names = err.variables();
         assert_eq!(names, ["LIMIT_POSTS_PER_DAY", "MEDIA_URL_TTL_SECS", "MEDIA_PUBLIC_BASE_URL"]);
     }
 }

@@ -2,6 +2,7 @@
 
 use lambda_runtime::{run, service_fn, Error};
 use publisher::{config::PublisherConfig, handle, Deps};
+use shared::config::FunctionConfig;
 use shared::{aws::AwsClients, emf::Metrics, telemetry};
 
 #[tokio::main]

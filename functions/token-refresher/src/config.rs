@@ -2,7 +2,7 @@
 //! is reported in one message.
 
 use shared::{
-    config::{ConfigError, EnvReader, StackConfig},
+    config::{EnvReader, FunctionConfig, StackConfig},
     emf::DEFAULT_NAMESPACE,
 };
 use tiktok::TikTokConfig;
@@ -25,20 +25,15 @@ pub struct RefresherConfig {
     pub metrics_namespace: String,
 }
 
-impl RefresherConfig {
-    pub fn from_env() -> Result<Self, ConfigError> {
-        Self::read(EnvReader::from_process())
-    }
-
-    pub fn read<F: Fn(&str) -> Option<String>>(mut env: EnvReader<F>) -> Result<Self, ConfigError> {
-        let config = Self {
-            stack: StackConfig::read(&mut env),
-            tiktok: TikTokConfig::read(&mut env),
+impl FunctionConfig for RefresherConfig {
+    fn read_parts<F: Fn(&str) -> Option<String>>(env: &mut EnvReader<F>) -> Self {
+        Self {
+            stack: StackConfig::read(env),
+            tiktok: TikTokConfig::read(env),
             window_seconds: env.number("REFRESH_WINDOW_SECS", 1_800, 300, 86_400) as i64,
             lookback_seconds: env.number("REFRESH_LOOKBACK_SECS", 86_400, 0, 604_800) as i64,
             concurrency: env.number("REFRESH_CONCURRENCY", 8, 1, 32) as usize,
             metrics_namespace: env.optional("METRICS_NAMESPACE", DEFAULT_NAMESPACE),
-        };
-        env.finish(config)
+        }
     }
 }

@@ -1,6 +1,7 @@
 //! Wiring only: read the configuration, build the clients once, serve.
 
 use lambda_runtime::{run, service_fn, Error};
+use shared::config::FunctionConfig;
 use shared::{aws::AwsClients, emf::Metrics, telemetry};
 use token_refresher::{config::RefresherConfig, handle, Deps};
 

@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use shared::{
-    config::{ConfigError, EnvReader, StackConfig},
+    config::{EnvReader, FunctionConfig, StackConfig},
     emf::DEFAULT_NAMESPACE,
 };
 use tiktok::TikTokConfig;
@@ -24,42 +24,27 @@ pub struct WebhooksConfig {
     pub metrics_namespace: String,
 }
 
-impl WebhooksConfig {
-    pub fn from_env() -> Result<Self, ConfigError> {
-        Self::read(EnvReader::from_process())
-    }
-
-    pub fn read<F: Fn(&str) -> Option<String>>(mut env: EnvReader<F>) -> Result<Self, ConfigError> {
-        let config = Self {
-            stack: StackConfig::read(&mut env),
-            tiktok: TikTokConfig::read(&mut env),
+impl FunctionConfig for WebhooksConfig {
+    fn read_parts<F: Fn(&str) -> Option<String>>(env: &mut EnvReader<F>) -> Self {
+        Self {
+            stack: StackConfig::read(env),
+            tiktok: TikTokConfig::read(env),
             tolerance: Duration::from_secs(env.number("WEBHOOK_TOLERANCE_SECS", 300, 30, 3_600)),
             max_attempts: env.number("PUBLISH_MAX_ATTEMPTS", 3, 1, 10) as u32,
             metrics_namespace: env.optional("METRICS_NAMESPACE", DEFAULT_NAMESPACE),
-        };
-        env.finish(config)
+        }
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::collections::HashMap;
+    use shared::config::{env_of, ConfigError};
 
     fn read(vars: &[(&str, &str)]) -> Result<WebhooksConfig, ConfigError> {
-        let mut map: HashMap<String, String> = [
-            ("TABLE_NAME", "t"),
-            ("MEDIA_BUCKET", "b"),
-            ("PUBLISH_QUEUE_URL", "http://127.0.0.1:4566/000000000000/q"),
-            ("APP_SECRET_ID", "s"),
-        ]
-        .iter()
-        .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
-        .collect();
-        for (k, v) in vars {
-            map.insert((*k).to_owned(), (*v).to_owned());
-        }
-        WebhooksConfig::read(EnvReader::new(move |k| map.get(k).cloned()))
+        let mut all = testkit::STACK_VARS.to_vec();
+        all.extend_from_slice(vars);
+        WebhooksConfig::read(env_of(&all))
     }
 
     #[test]
@@ -74,7 +59,7 @@ mod tests {
     fn every_problem_is_named_at_once() {
         let err =
             read(&[("WEBHOOK_TOLERANCE_SECS", "0"), ("PUBLISH_MAX_ATTEMPTS", "many")]).expect_err("invalid");
-        let names: Vec<_> = err.problems.iter().map(|p| p.variable).collect();
+        let names = err.variables();
         assert_eq!(names, ["WEBHOOK_TOLERANCE_SECS", "PUBLISH_MAX_ATTEMPTS"]);
     }
 }

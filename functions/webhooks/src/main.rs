@@ -1,6 +1,7 @@
 //! Wiring only: read the configuration, build the clients once, serve.
 
 use lambda_http::{run, service_fn, Error};
+use shared::config::FunctionConfig;
 use shared::{aws::AwsClients, emf::Metrics, telemetry};
 use webhooks::{config::WebhooksConfig, handle, Deps};
 

@@ -195,6 +195,15 @@ impl Reply {
     }
 }
 
+/// The four variables every function's configuration requires, with
+/// placeholder values: a unit test's minimal valid environment.
+pub const STACK_VARS: &[(&str, &str)] = &[
+    ("TABLE_NAME", "t"),
+    ("MEDIA_BUCKET", "b"),
+    ("PUBLISH_QUEUE_URL", "http://127.0.0.1:4566/000000000000/q"),
+    ("APP_SECRET_ID", "s"),
+];
+
 /// The process environment (the local stack's `stack.env`) with
 /// `overrides` on top: what a function's configuration reads in a test.
 pub fn env_with(overrides: &[(&str, &str)]) -> shared::config::EnvReader<impl Fn(&str) -> Option<String>> {

@@ -20,6 +20,13 @@ pub struct ConfigError {
     pub problems: Vec<Problem>,
 }
 
+impl ConfigError {
+    /// The bad variables' names, in the order they were read.
+    pub fn variables(&self) -> Vec<&'static str> {
+        self.problems.iter().map(|p| p.variable).collect()
+    }
+}
+
 // `main` returning this error prints its Debug form: make that the message.
 impl fmt::Debug for ConfigError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -133,6 +140,34 @@ impl<F: Fn(&str) -> Option<String>> EnvReader<F> {
             Err(ConfigError { problems: self.problems })
         }
     }
+}
+
+/// A whole function's configuration. A function reads each of its parts
+/// (the stack's, TikTok's, the HTTP surface's, its own settings) through one
+/// reader in [`read_parts`](Self::read_parts); `read` and `from_env` then
+/// report every problem of every part in one error.
+pub trait FunctionConfig: Sized {
+    /// Reads every part; problems are recorded in `env`, not returned. An
+    /// invalid variable leaves its default, which `finish` then discards.
+    fn read_parts<F: Fn(&str) -> Option<String>>(env: &mut EnvReader<F>) -> Self;
+
+    /// The configuration if every variable is good, else one error naming
+    /// every bad one.
+    fn read<F: Fn(&str) -> Option<String>>(mut env: EnvReader<F>) -> Result<Self, ConfigError> {
+        let value = Self::read_parts(&mut env);
+        env.finish(value)
+    }
+
+    /// Reads the process environment.
+    fn from_env() -> Result<Self, ConfigError> {
+        Self::read(EnvReader::from_process())
+    }
+}
+
+/// A reader over fixed `(name, value)` pairs: what a test configures with.
+pub fn env_of(vars: &[(&str, &str)]) -> EnvReader<impl Fn(&str) -> Option<String>> {
+    let vars: Vec<(String, String)> = vars.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect();
+    EnvReader::new(move |name| vars.iter().rev().find(|(k, _)| k == name).map(|(_, v)| v.clone()))
 }
 
 fn parse_http_url(raw: &str) -> Result<Url, String> {

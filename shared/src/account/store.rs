@@ -10,7 +10,7 @@ use secrecy::SecretString;
 use time::OffsetDateTime;
 
 use super::{Account, AccountStatus};
-use crate::dynamo::{applied, condition_failed, get_item, n, s, update};
+use crate::dynamo::{applied, condition_failed, get_item, n, or_conflict, query_all, s, update};
 use crate::{error::StoreError, schema, vault::KeyRing};
 use foundation::time_format::rfc3339;
 use tiktok::TokenSet;
@@ -87,38 +87,24 @@ impl AccountStore {
 
     /// The tenant's accounts, by the owner index.
     pub async fn list(&self, tenant: &str) -> Result<Vec<Account>, StoreError> {
-        let mut accounts = Vec::new();
-        let mut start = None;
-        loop {
-            let out = self
-                .dynamodb
-                .query()
-                .table_name(&self.table)
-                .index_name(schema::GSI_BY_OWNER)
-                .key_condition_expression("#o = :o")
-                .expression_attribute_names("#o", schema::GSI_BY_OWNER_PK)
-                .expression_attribute_values(":o", s(schema::keys::accounts_of(tenant)))
-                .set_exclusive_start_key(start)
-                .send()
-                .await
-                .map_err(|e| StoreError::from_sdk("dynamodb", e))?;
-            for item in out.items() {
-                accounts.push(crate::dynamo::from_item(item.clone())?);
-            }
-            start = out.last_evaluated_key;
-            if start.is_none() {
-                return Ok(accounts);
-            }
-        }
+        let query = self
+            .dynamodb
+            .query()
+            .table_name(&self.table)
+            .index_name(schema::GSI_BY_OWNER)
+            .key_condition_expression("#o = :o")
+            .expression_attribute_names("#o", schema::GSI_BY_OWNER_PK)
+            .expression_attribute_values(":o", s(schema::keys::accounts_of(tenant)));
+        query_all(query).await
     }
 
     /// Active accounts whose access token expires before `until`, by querying
-    /// the expiry index hour by hour from `from`.
+    /// the expiry index hour by hour from `from`, every page of each hour.
     pub async fn expiring(&self, from: i64, until: i64) -> Result<Vec<Account>, StoreError> {
         let mut accounts = Vec::new();
         let mut hour = from - from.rem_euclid(3600);
         while hour <= until {
-            let out = self
+            let query = self
                 .dynamodb
                 .query()
                 .table_name(&self.table)
@@ -127,13 +113,8 @@ impl AccountStore {
                 .expression_attribute_names("#t", schema::GSI_BY_TIME_PK)
                 .expression_attribute_names("#s", schema::GSI_BY_TIME_SK)
                 .expression_attribute_values(":t", s(schema::keys::token_expiry(hour)))
-                .expression_attribute_values(":until", s(schema::keys::token_expiry_sort(until, "~")))
-                .send()
-                .await
-                .map_err(|e| StoreError::from_sdk("dynamodb", e))?;
-            for item in out.items() {
-                accounts.push(crate::dynamo::from_item(item.clone())?);
-            }
+                .expression_attribute_values(":until", s(schema::keys::token_expiry_sort(until, "~")));
+            accounts.extend(query_all::<Account>(query).await?);
             hour += 3600;
         }
         Ok(accounts)
@@ -265,8 +246,7 @@ impl AccountStore {
         let seal =
             |t: &SecretString| ring.seal(account_id, t).map_err(|e| StoreError::Corrupt(e.to_string()));
         let access_expires_at = now + tokens.expires_in as i64;
-        let (pk, sk) = schema::keys::account(account_id);
-        update(&self.dynamodb, &self.table, (pk, sk))
+        let result = update(&self.dynamodb, &self.table, schema::keys::account(account_id))
             .update_expression(
                 "SET sealed_access_token = :a, sealed_refresh_token = :r, access_expires_at = :ae, \
                  refresh_expires_at = :re, token_version = token_version + :one, updated_at = :now, \
@@ -290,14 +270,8 @@ impl AccountStore {
             .expression_attribute_values(":owner", s(lease_owner))
             .expression_attribute_values(":active", s("ACTIVE"))
             .send()
-            .await
-            .map_err(|e| {
-                if condition_failed(&e) {
-                    StoreError::ConditionFailed("refresh lease lost")
-                } else {
-                    StoreError::from_sdk("dynamodb", e)
-                }
-            })?;
+            .await;
+        or_conflict(result, "refresh lease lost")?;
         Ok(())
     }
 

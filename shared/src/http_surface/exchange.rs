@@ -3,6 +3,7 @@
 //! the JSON error shape, CORS, `x-request-id` and the security headers on
 //! whatever goes out. And the health probe every function answers.
 
+use std::future::Future;
 use std::time::Duration;
 
 use aws_sdk_dynamodb::types::AttributeValue;
@@ -20,6 +21,23 @@ pub struct Exchange {
 }
 
 impl Exchange {
+    /// One request's whole way: a preflight is answered from `cors` (the
+    /// handler future is then dropped unrun); anything else runs `handler`,
+    /// whose error becomes the JSON error shape. CORS, the request id and
+    /// the security headers go on either answer.
+    pub async fn serve(
+        request: &Request,
+        cors: &Cors,
+        handler: impl Future<Output = Result<Response<Body>, ApiError>>,
+    ) -> Response<Body> {
+        let exchange = Self::start(request);
+        let response = match exchange.preflight(cors) {
+            Some(preflight) => preflight,
+            None => exchange.outcome(handler.await),
+        };
+        exchange.finish(cors, response)
+    }
+
     pub fn start(request: &Request) -> Self {
         Self {
             request_id: request_id(request),

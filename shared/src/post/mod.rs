@@ -15,6 +15,7 @@ pub mod state;
 pub mod store;
 
 pub use model::{HistoryEntry, Post, PostKind, PostMode, PostSettings};
-pub use pipeline::PublishRef;
+pub use pipeline::{Filing, PublishRef};
 pub use state::PostStatus;
+pub use store::due_index;
 pub use store::{PostStore, Transition, TransitionError};

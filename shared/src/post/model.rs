@@ -41,6 +41,27 @@ pub struct PostSettings {
     pub is_aigc: bool,
 }
 
+impl PostSettings {
+    /// A direct-post video with `privacy_level`, no media or caption yet and
+    /// every toggle off: what a caller starts from and fills in.
+    pub fn video(privacy_level: &str) -> Self {
+        Self {
+            kind: PostKind::Video,
+            post_mode: PostMode::DirectPost,
+            media_ids: Vec::new(),
+            caption: String::new(),
+            description: None,
+            privacy_level: privacy_level.to_owned(),
+            disable_comment: false,
+            disable_duet: false,
+            disable_stitch: false,
+            brand_content_toggle: false,
+            brand_organic_toggle: false,
+            is_aigc: false,
+        }
+    }
+}
+
 impl std::fmt::Debug for PostSettings {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("PostSettings")
@@ -92,4 +113,36 @@ pub struct Post {
     pub status_reason: Option<String>,
     pub created_at: String,
     pub updated_at: String,
+}
+
+impl Post {
+    /// A post `SCHEDULED` for `scheduled_at` (RFC 3339), created `now` (RFC
+    /// 3339): no history, never published, leased or attempted. The API adds
+    /// its first history entry; tests set the status they need.
+    pub fn scheduled(
+        id: String,
+        tenant: String,
+        account_id: String,
+        settings: PostSettings,
+        scheduled_at: String,
+        now: String,
+    ) -> Self {
+        Self {
+            id,
+            tenant,
+            account_id,
+            settings,
+            scheduled_at,
+            status: PostStatus::Scheduled,
+            history: Vec::new(),
+            publish_id: None,
+            post_ids: Vec::new(),
+            lease_owner: None,
+            lease_expires_at: None,
+            attempts: 0,
+            status_reason: None,
+            created_at: now.clone(),
+            updated_at: now,
+        }
+    }
 }

@@ -14,6 +14,48 @@ use crate::dynamo::{applied, get_item, s, update};
 use crate::error::StoreError;
 use crate::schema;
 
+/// A post as its re-filer read it: the write applies only while the post is
+/// still so.
+pub struct Filing<'a> {
+    pub tenant: &'a str,
+    pub post_id: &'a str,
+    pub status: PostStatus,
+    pub updated_at: &'a str,
+    /// The `time_sk` it was read under, when the re-filer read the index (the
+    /// dispatcher): a re-file leaves `updated_at` as it was, so two
+    /// overlapping ticks would otherwise both move the same reminder.
+    pub time_sk: Option<&'a str>,
+}
+
+/// Re-files the post in the due index at `at` without a status move, if it
+/// is still as `filing` says. Its new `time_sk`, or `None` when another
+/// writer (or tick) changed it first.
+pub async fn refile(
+    client: &aws_sdk_dynamodb::Client,
+    table: &str,
+    filing: &Filing<'_>,
+    at: OffsetDateTime,
+) -> Result<Option<String>, StoreError> {
+    let (tpk, tsk) = due_index(filing.post_id, at);
+    let mut write = update(client, table, schema::keys::post(filing.tenant, filing.post_id))
+        .update_expression("SET #tpk = :tpk, #tsk = :tsk")
+        .condition_expression("#status = :status AND #updated = :updated")
+        .expression_attribute_names("#tpk", schema::GSI_BY_TIME_PK)
+        .expression_attribute_names("#tsk", schema::GSI_BY_TIME_SK)
+        .expression_attribute_names("#status", "status")
+        .expression_attribute_names("#updated", "updated_at")
+        .expression_attribute_values(":tpk", s(tpk))
+        .expression_attribute_values(":tsk", s(tsk.clone()))
+        .expression_attribute_values(":status", s(filing.status.as_str()))
+        .expression_attribute_values(":updated", s(filing.updated_at));
+    if let Some(was) = filing.time_sk {
+        write = write
+            .condition_expression("#status = :status AND #updated = :updated AND #tsk = :was")
+            .expression_attribute_values(":was", s(was));
+    }
+    Ok(applied(write.send().await)?.then_some(tsk))
+}
+
 /// Publish references live past any status check or webhook retry (72 h).
 const PUBLISH_REF_SECONDS: i64 = 30 * 24 * 3600;
 
@@ -61,22 +103,14 @@ impl PostStore {
         status: PostStatus,
         at: OffsetDateTime,
     ) -> Result<bool, StoreError> {
-        let (pk, sk) = schema::keys::post(&post.tenant, &post.id);
-        let (tpk, tsk) = due_index(&post.id, at);
-        let result = update(self.client(), self.table(), (pk, sk))
-            .update_expression("SET #tpk = :tpk, #tsk = :tsk")
-            .condition_expression("#status = :status AND #updated = :updated")
-            .expression_attribute_names("#tpk", schema::GSI_BY_TIME_PK)
-            .expression_attribute_names("#tsk", schema::GSI_BY_TIME_SK)
-            .expression_attribute_names("#status", "status")
-            .expression_attribute_names("#updated", "updated_at")
-            .expression_attribute_values(":tpk", s(tpk))
-            .expression_attribute_values(":tsk", s(tsk))
-            .expression_attribute_values(":status", s(status.as_str()))
-            .expression_attribute_values(":updated", s(post.updated_at.clone()))
-            .send()
-            .await;
-        applied(result)
+        let filing = Filing {
+            tenant: &post.tenant,
+            post_id: &post.id,
+            status,
+            updated_at: &post.updated_at,
+            time_sk: None,
+        };
+        Ok(refile(self.client(), self.table(), &filing, at).await?.is_some())
     }
 
     /// Records which post a `publish_id` belongs to. Written before the post

@@ -5,10 +5,26 @@
 
 use serde::{Deserialize, Serialize};
 
-/// Where a post is in the publishing pipeline.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, PartialOrd, Ord)]
-#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
-pub enum PostStatus {
+/// Declares the statuses once: the enum, and [`PostStatus::ALL`] in the
+/// same order, so a new status cannot be left out of the list the tests and
+/// `parse` walk.
+macro_rules! post_statuses {
+    ($($(#[doc = $doc:literal])* $status:ident,)*) => {
+        /// Where a post is in the publishing pipeline.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, PartialOrd, Ord)]
+        #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+        pub enum PostStatus {
+            $($(#[doc = $doc])* $status,)*
+        }
+
+        impl PostStatus {
+            /// Every status, in declaration order.
+            pub const ALL: &'static [PostStatus] = &[$(PostStatus::$status,)*];
+        }
+    };
+}
+
+post_statuses! {
     /// Accepted, waiting for its time; editable and cancellable.
     Scheduled,
     /// Sent to the publish queue by the dispatcher; still cancellable.
@@ -41,22 +57,6 @@ pub enum PostStatus {
 use PostStatus::*;
 
 impl PostStatus {
-    pub const ALL: [PostStatus; 13] = [
-        Scheduled,
-        Queued,
-        Publishing,
-        Initiating,
-        Uploading,
-        Processing,
-        RetryWait,
-        Published,
-        InboxDelivered,
-        Failed,
-        Cancelled,
-        Held,
-        NeedsAttention,
-    ];
-
     /// The statuses this one may move to. This is the whole state machine.
     pub fn next(self) -> &'static [PostStatus] {
         match self {
@@ -114,7 +114,7 @@ impl PostStatus {
     }
 
     pub fn parse(raw: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|s| s.as_str() == raw)
+        Self::ALL.iter().copied().find(|s| s.as_str() == raw)
     }
 }
 
@@ -169,8 +169,8 @@ mod tests {
     #[test]
     fn every_pair_is_allowed_exactly_when_the_table_says_so() {
         let mut checked = 0;
-        for from in PostStatus::ALL {
-            for to in PostStatus::ALL {
+        for &from in PostStatus::ALL {
+            for &to in PostStatus::ALL {
                 let expected = ALLOWED.contains(&(from, to));
                 assert_eq!(from.can_move_to(to), expected, "{from} -> {to}");
                 checked += 1;
@@ -213,7 +213,7 @@ mod tests {
 
     #[test]
     fn names_round_trip_through_storage_and_serde() {
-        for s in PostStatus::ALL {
+        for &s in PostStatus::ALL {
             assert_eq!(PostStatus::parse(s.as_str()), Some(s));
             assert_eq!(serde_json::to_string(&s).expect("json"), format!("\"{}\"", s.as_str()));
         }

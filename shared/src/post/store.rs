@@ -9,7 +9,7 @@ use std::collections::HashMap;
 use time::{format_description::well_known::Rfc3339, OffsetDateTime};
 
 use super::{HistoryEntry, Post, PostStatus};
-use crate::dynamo::{condition_failed, get_item, s, update};
+use crate::dynamo::{condition_failed, get_item, or_conflict, s, update};
 use crate::{error::StoreError, schema};
 
 /// A requested status move with its audit data and the fields it sets.
@@ -74,7 +74,7 @@ pub enum TransitionError {
 }
 
 /// The due-index keys of a post at `at`: its minute, its shard, its time.
-pub(crate) fn due_index(post: &str, at: OffsetDateTime) -> (String, String) {
+pub fn due_index(post: &str, at: OffsetDateTime) -> (String, String) {
     let pk = schema::keys::due(&minute_bucket(at), schema::keys::due_shard(post));
     (pk, schema::keys::due_sort(&rfc3339(at), post))
 }
@@ -118,21 +118,16 @@ impl PostStore {
     /// Stores a new `SCHEDULED` post, filed under its due minute.
     pub async fn create(&self, post: &Post) -> Result<(), StoreError> {
         let item = self.post_item(post)?;
-        self.dynamodb
+        let result = self
+            .dynamodb
             .put_item()
             .table_name(&self.table)
             .set_item(Some(item))
             .condition_expression("attribute_not_exists(#pk)")
             .expression_attribute_names("#pk", schema::PK)
             .send()
-            .await
-            .map_err(|e| {
-                if condition_failed(&e) {
-                    StoreError::ConditionFailed("post exists")
-                } else {
-                    StoreError::from_sdk("dynamodb", e)
-                }
-            })?;
+            .await;
+        or_conflict(result, "post exists")?;
         Ok(())
     }
 

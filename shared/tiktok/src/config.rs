@@ -109,12 +109,9 @@ fn default_url(default: &str) -> Url {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::collections::HashMap;
 
     fn read(vars: &[(&str, &str)]) -> Result<TikTokConfig, ConfigError> {
-        let map: HashMap<String, String> =
-            vars.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect();
-        let mut env = EnvReader::new(move |k| map.get(k).cloned());
+        let mut env = foundation::config::env_of(vars);
         let value = TikTokConfig::read(&mut env);
         env.finish(value)
     }

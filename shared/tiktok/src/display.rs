@@ -32,6 +32,17 @@ struct UserInfoData {
 }
 
 /// One of the creator's own videos.
+/// A video's public counts, as both the Display and the Research API name
+/// them; each is absent when the caller did not ask for it.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct VideoCounts {
+    pub view_count: Option<u64>,
+    pub like_count: Option<u64>,
+    pub comment_count: Option<u64>,
+    pub share_count: Option<u64>,
+}
+
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DisplayVideo {
     pub id: String,
@@ -43,14 +54,8 @@ pub struct DisplayVideo {
     pub video_description: Option<String>,
     #[serde(default)]
     pub duration: Option<u64>,
-    #[serde(default)]
-    pub view_count: Option<u64>,
-    #[serde(default)]
-    pub like_count: Option<u64>,
-    #[serde(default)]
-    pub comment_count: Option<u64>,
-    #[serde(default)]
-    pub share_count: Option<u64>,
+    #[serde(flatten)]
+    pub counts: VideoCounts,
 }
 
 /// `POST /v2/video/list/` body.

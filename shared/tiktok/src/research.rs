@@ -124,14 +124,8 @@ pub struct ResearchVideo {
     pub create_time: i64,
     #[serde(default)]
     pub region_code: Option<String>,
-    #[serde(default)]
-    pub view_count: Option<u64>,
-    #[serde(default)]
-    pub like_count: Option<u64>,
-    #[serde(default)]
-    pub comment_count: Option<u64>,
-    #[serde(default)]
-    pub share_count: Option<u64>,
+    #[serde(flatten)]
+    pub counts: crate::display::VideoCounts,
     #[serde(default)]
     pub hashtag_names: Vec<String>,
     #[serde(default)]

@@ -3,6 +3,7 @@
 //! OpenAPI document that lists exactly the served routes.
 
 use crate::common;
+use shared::config::FunctionConfig;
 
 use common::{Call, World};
 use shared::http_surface::SECURITY_HEADERS;

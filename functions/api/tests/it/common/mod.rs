@@ -8,6 +8,7 @@
 use api::{config::ApiConfig, handle, Deps};
 use secrecy::ExposeSecret;
 use shared::aws::AwsClients;
+use shared::config::FunctionConfig;
 pub use testkit::{Call, Reply};
 
 pub use testkit::media_files;

@@ -7,6 +7,7 @@
 
 pub mod reference;
 
+use shared::config::FunctionConfig;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 

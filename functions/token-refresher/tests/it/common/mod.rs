@@ -3,6 +3,7 @@
 
 #![allow(dead_code)]
 
+use shared::config::FunctionConfig;
 use std::collections::HashMap;
 
 use aws_lambda_events::eventbridge::EventBridgeEvent;

@@ -5,6 +5,7 @@
 
 #![allow(dead_code)]
 
+use shared::config::FunctionConfig;
 use std::collections::HashMap;
 use std::time::{Duration, SystemTime};
 
