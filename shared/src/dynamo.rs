@@ -31,6 +31,25 @@ pub fn update(
     client.update_item().table_name(table).key(schema::PK, s(pk)).key(schema::SK, s(sk))
 }
 
+/// A `DeleteItem` of the item at `(pk, sk)`; the caller adds the condition.
+pub fn delete(
+    client: &aws_sdk_dynamodb::Client,
+    table: &str,
+    (pk, sk): (String, String),
+) -> aws_sdk_dynamodb::operation::delete_item::builders::DeleteItemFluentBuilder {
+    client.delete_item().table_name(table).key(schema::PK, s(pk)).key(schema::SK, s(sk))
+}
+
+/// A `Query` on the global secondary index `index`; the caller adds the key
+/// condition and its names and values.
+pub fn index_query(
+    client: &aws_sdk_dynamodb::Client,
+    table: &str,
+    index: &str,
+) -> aws_sdk_dynamodb::operation::query::builders::QueryFluentBuilder {
+    client.query().table_name(table).index_name(index)
+}
+
 /// What a conditional write came to: `true` when it was applied, `false`
 /// when its condition did not hold (another writer got there first, or the
 /// item is not in the state the write expects); any other failure is a

@@ -13,7 +13,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use aws_sdk_dynamodb::types::AttributeValue;
 use foundation::time_format::{minute_bucket, rfc3339};
-use shared::dynamo::{from_item, s};
+use shared::dynamo::{from_item, index_query, s};
 use shared::error::StoreError;
 use shared::post::{pipeline, Filing, Post, PostStatus};
 use shared::schema::{self, keys};
@@ -99,11 +99,7 @@ impl DueIndex {
             if left == 0 {
                 return Ok(bucket);
             }
-            let out = self
-                .dynamodb
-                .query()
-                .table_name(&self.table)
-                .index_name(schema::GSI_BY_TIME)
+            let out = index_query(&self.dynamodb, &self.table, schema::GSI_BY_TIME)
                 .key_condition_expression("#tpk = :tpk AND #tsk < :bound")
                 .expression_attribute_names("#tpk", schema::GSI_BY_TIME_PK)
                 .expression_attribute_names("#tsk", schema::GSI_BY_TIME_SK)

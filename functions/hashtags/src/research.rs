@@ -125,12 +125,11 @@ impl ResearchProvider {
     /// One page, after reserving its quota slot.
     async fn page(
         &self,
-        app: &str,
-        token: &AccessToken,
+        session: &mut Session<'_>,
         query: &ResearchVideoQuery,
-        guard: &Guard<'_>,
-        out: &mut Fetched,
     ) -> Result<Attempt, FetchError> {
+        let app = session.credentials.client_key.0.as_str();
+        let (token, out) = (&session.token, &mut session.out);
         // An open circuit sends nothing: spend no quota slot on it.
         if !self.breaker.would_permit() {
             return Ok(Attempt::Failed(CallFailure::CircuitOpen));
@@ -138,7 +137,7 @@ impl ResearchProvider {
         if !self.quota.reserve_request(app).await? {
             return Ok(Attempt::QuotaSpent);
         }
-        match guard.call(&mut out.stats, || self.client.research_videos(token, query)).await {
+        match session.guard.call(&mut out.stats, || self.client.research_videos(token, query)).await {
             Ok(page) => {
                 out.stats.pages += 1;
                 self.quota.add_records(app, page.videos.len() as u64).await?;
@@ -151,16 +150,13 @@ impl ResearchProvider {
     /// A page, renewing the token once if TikTok says it is no longer valid.
     async fn page_renewing(
         &self,
-        credentials: &AppCredentials,
-        token: &mut AccessToken,
+        session: &mut Session<'_>,
         query: &ResearchVideoQuery,
-        guard: &Guard<'_>,
-        out: &mut Fetched,
     ) -> Result<Page, FetchError> {
-        let app = credentials.client_key.0.as_str();
+        let app = session.credentials.client_key.0.as_str();
         let mut renewed = false;
         loop {
-            let failure = match self.page(app, token, query, guard, out).await? {
+            let failure = match self.page(session, query).await? {
                 Attempt::Got(page) => return Ok(Page::Got(page)),
                 Attempt::QuotaSpent => return Ok(Page::Stop(PartialReason::QuotaExhausted)),
                 Attempt::Failed(failure) => failure,
@@ -173,10 +169,11 @@ impl ResearchProvider {
                 CallFailure::Refused(e) if matches!(e.class(), ErrorClass::Reauth { .. }) && !renewed => {
                     renewed = true;
                     self.forget_token().await;
-                    *token = match self.token(credentials, guard, out).await {
-                        Ok(t) => t,
-                        Err(f) => return Ok(Page::Stop(PartialReason::of(&f))),
-                    };
+                    session.token =
+                        match self.token(session.credentials, session.guard, &mut session.out).await {
+                            Ok(t) => t,
+                            Err(f) => return Ok(Page::Stop(PartialReason::of(&f))),
+                        };
                 }
                 _ => return Ok(Page::Stop(PartialReason::of(&failure))),
             }
@@ -198,10 +195,7 @@ impl ResearchProvider {
     async fn fetch_tagged(
         &self,
         request: &AnalysisRequest,
-        credentials: &AppCredentials,
-        token: &mut AccessToken,
-        guard: &Guard<'_>,
-        out: &mut Fetched,
+        session: &mut Session<'_>,
     ) -> Result<(), FetchError> {
         let mut seen = HashSet::new();
         for part in request.window.split(RESEARCH_MAX_SPAN_DAYS) {
@@ -212,24 +206,24 @@ impl ResearchProvider {
                 RESEARCH_MAX_COUNT,
             );
             let Ok(mut query) = query else {
-                out.mark(PartialReason::ProviderRefused);
+                session.out.mark(PartialReason::ProviderRefused);
                 return Ok(());
             };
             loop {
-                let page = match self.page_renewing(credentials, token, &query, guard, out).await? {
+                let page = match self.page_renewing(session, &query).await? {
                     Page::Got(page) => page,
                     Page::Stop(reason) => {
-                        out.mark(reason);
+                        session.out.mark(reason);
                         return Ok(());
                     }
                 };
                 for video in &page.videos {
                     if request.window.contains(video.create_time) && seen.insert(video.id.clone()) {
-                        out.videos.push(Video::from_research(video.clone()));
+                        session.out.videos.push(Video::from_research(video.clone()));
                     }
                 }
-                if out.videos.len() >= self.settings.max_videos {
-                    out.mark(PartialReason::ResultCap);
+                if session.out.videos.len() >= self.settings.max_videos {
+                    session.out.mark(PartialReason::ResultCap);
                     return Ok(());
                 }
                 match query.next_page(&page) {
@@ -244,10 +238,7 @@ impl ResearchProvider {
     async fn sample_baseline(
         &self,
         request: &AnalysisRequest,
-        credentials: &AppCredentials,
-        token: &mut AccessToken,
-        guard: &Guard<'_>,
-        out: &mut Fetched,
+        session: &mut Session<'_>,
     ) -> Result<Baseline, FetchError> {
         let regions = match &request.region {
             Some(region) => vec![region.as_str().to_owned()],
@@ -262,7 +253,7 @@ impl ResearchProvider {
             else {
                 break;
             };
-            match self.page_renewing(credentials, token, &query, guard, out).await? {
+            match self.page_renewing(session, &query).await? {
                 Page::Got(page) => page
                     .videos
                     .into_iter()
@@ -276,6 +267,16 @@ impl ResearchProvider {
         }
         Ok(baseline)
     }
+}
+
+/// One analysis's calls to the Research API: the app, its current client
+/// token (renewed once if TikTok refuses it), the retry guard, and what has
+/// been fetched so far.
+struct Session<'a> {
+    credentials: &'a AppCredentials,
+    token: AccessToken,
+    guard: &'a Guard<'a>,
+    out: Fetched,
 }
 
 fn region_condition(regions: Vec<String>) -> Condition {
@@ -293,12 +294,13 @@ impl Fetch for ResearchProvider {
         let guard = Guard { policy: &self.settings.retry, breaker: &self.breaker, budget };
         let mut out = Fetched::default();
         match self.token(&credentials, &guard, &mut out).await {
-            Ok(mut token) => {
-                self.fetch_tagged(request, &credentials, &mut token, &guard, &mut out).await?;
-                if out.partial.is_empty() && self.settings.baseline_pages > 0 {
-                    out.baseline =
-                        self.sample_baseline(request, &credentials, &mut token, &guard, &mut out).await?;
+            Ok(token) => {
+                let mut session = Session { credentials: &credentials, token, guard: &guard, out };
+                self.fetch_tagged(request, &mut session).await?;
+                if session.out.partial.is_empty() && self.settings.baseline_pages > 0 {
+                    session.out.baseline = self.sample_baseline(request, &mut session).await?;
                 }
+                out = session.out;
             }
             Err(CallFailure::Refused(e)) if !matches!(e.class(), ErrorClass::Ambiguous) => {
                 tracing::error!(error = %e, "research credentials refused");

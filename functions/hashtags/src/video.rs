@@ -1,11 +1,14 @@
 //! The video record the metrics read, whichever API it came from.
 
+use serde::{Deserialize, Serialize};
+
 use crate::tag::Hashtag;
 use tiktok::display::{DisplayVideo, VideoCounts};
 use tiktok::research::ResearchVideo;
 
-/// One video: counts, posting time, creator and its hashtags (normalised, each once).
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// One video: counts, posting time, creator and its hashtags (normalised,
+/// each once). Its JSON (a top video in an analysis) leaves the tags out.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Video {
     pub id: String,
     /// The creator's username (Research API) or the connected account's label (Display API).
@@ -16,6 +19,7 @@ pub struct Video {
     pub likes: u64,
     pub comments: u64,
     pub shares: u64,
+    #[serde(skip)]
     pub hashtags: Vec<Hashtag>,
 }
 

@@ -14,7 +14,7 @@ use std::collections::HashMap;
 
 use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue};
 use sha2::{Digest, Sha256};
-use shared::dynamo::{condition_failed, insert, or_conflict, s};
+use shared::dynamo::{condition_failed, delete, insert, or_conflict, s};
 use shared::{error::StoreError, schema};
 
 /// A pending login lives this long (TTL attribute, and checked in code).
@@ -79,13 +79,7 @@ impl StateStore {
     /// (never issued, already used, or removed by TTL). Expiry is the
     /// caller's check: an expired item is consumed all the same.
     pub async fn consume(&self, state_key: &str) -> Result<Option<PendingLogin>, StoreError> {
-        let (pk, sk) = schema::keys::oauth_state(state_key);
-        let result = self
-            .dynamodb
-            .delete_item()
-            .table_name(&self.table)
-            .key(schema::PK, s(pk))
-            .key(schema::SK, s(sk))
+        let result = delete(&self.dynamodb, &self.table, schema::keys::oauth_state(state_key))
             .condition_expression("attribute_exists(#pk)")
             .expression_attribute_names("#pk", schema::PK)
             .return_values(ReturnValue::AllOld)

@@ -6,6 +6,16 @@ use reqwest::{Client, StatusCode};
 use secrecy::{ExposeSecret, SecretString};
 use serde_json::{json, Value};
 
+/// `GET url` read as JSON.
+pub async fn get_json(http: &Client, url: &str) -> Result<Value, String> {
+    json_of(http.get(url)).await
+}
+
+/// A request's answer read as JSON.
+pub async fn json_of(request: reqwest::RequestBuilder) -> Result<Value, String> {
+    request.send().await.map_err(|e| e.to_string())?.json().await.map_err(|e| e.to_string())
+}
+
 pub struct Walk {
     pub http: Client,
     pub api: String,
@@ -74,16 +84,13 @@ impl Walk {
             .redirect(reqwest::redirect::Policy::none())
             .build()
             .map_err(|e| e.to_string())?;
-        let started: Value = no_redirects
-            .get(format!("{oauth}/connect/tiktok?return_to=http://localhost:3000/connected"))
-            .bearer_auth(self.key.expose_secret())
-            .header("accept", "application/json")
-            .send()
-            .await
-            .map_err(|e| e.to_string())?
-            .json()
-            .await
-            .map_err(|e| e.to_string())?;
+        let started = json_of(
+            no_redirects
+                .get(format!("{oauth}/connect/tiktok?return_to=http://localhost:3000/connected"))
+                .bearer_auth(self.key.expose_secret())
+                .header("accept", "application/json"),
+        )
+        .await?;
         let authorize = started["authorize_url"].as_str().ok_or(format!("connect answered {started}"))?;
         let mut authorize = url::Url::parse(authorize).map_err(|e| e.to_string())?;
         if let Some(creator) = creator {

@@ -7,6 +7,7 @@
 
 pub mod accounts;
 pub mod isolated;
+pub mod logs;
 pub mod media_files;
 pub mod posts;
 pub mod tiktok;

@@ -12,7 +12,7 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 
-use crate::auth::authenticate;
+use crate::auth::{authenticate, Caller};
 use crate::chunks::ChunkPlan;
 use crate::envelope::{ok, ApiError};
 use crate::limits;
@@ -194,19 +194,30 @@ pub struct PublishIdBody {
     publish_id: String,
 }
 
+/// The caller, its `open_id` and the `publish_id` it names: what the status
+/// and cancel endpoints both start from.
+fn publish_call(
+    state: &Shared,
+    headers: &HeaderMap,
+    body: Result<Json<PublishIdBody>, axum::extract::rejection::JsonRejection>,
+) -> Result<(Caller, String, String), ApiError> {
+    let caller = authenticate(state, headers, None)?;
+    let open_id = caller.open_id()?.to_string();
+    let Json(body) = body.map_err(|e| ApiError::invalid_params(e.body_text()))?;
+    Ok((caller, open_id, body.publish_id))
+}
+
 pub async fn status(
     State(state): State<Shared>,
     headers: HeaderMap,
     body: Result<Json<PublishIdBody>, axum::extract::rejection::JsonRejection>,
 ) -> Result<Response, ApiError> {
-    let caller = authenticate(&state, &headers, None)?;
-    let open_id = caller.open_id()?.to_string();
-    let Json(body) = body.map_err(|e| ApiError::invalid_params(e.body_text()))?;
+    let (caller, open_id, publish_id) = publish_call(&state, &headers, body)?;
     let mut store = state.store();
     limits::take(&mut store, &caller.token, limits::STATUS, state.now_ms())?;
     let post = store
         .posts
-        .get(&body.publish_id)
+        .get(&publish_id)
         .filter(|p| p.open_id == open_id)
         .ok_or_else(|| ApiError::invalid_params("publish_id not found"))?;
     let mut data = json!({
@@ -231,14 +242,12 @@ pub async fn cancel(
     headers: HeaderMap,
     body: Result<Json<PublishIdBody>, axum::extract::rejection::JsonRejection>,
 ) -> Result<Response, ApiError> {
-    let caller = authenticate(&state, &headers, None)?;
-    let open_id = caller.open_id()?.to_string();
-    let Json(body) = body.map_err(|e| ApiError::invalid_params(e.body_text()))?;
-    let owned = state.store().posts.get(&body.publish_id).is_some_and(|p| p.open_id == open_id);
+    let (_, open_id, publish_id) = publish_call(&state, &headers, body)?;
+    let owned = state.store().posts.get(&publish_id).is_some_and(|p| p.open_id == open_id);
     if !owned {
         return Err(ApiError::invalid_params("publish_id not found"));
     }
-    if !fail(&state, &body.publish_id, "publish_cancelled") {
+    if !fail(&state, &publish_id, "publish_cancelled") {
         return Err(ApiError::invalid_params("the post can no longer be cancelled"));
     }
     Ok(ok(json!({})))

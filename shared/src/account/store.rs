@@ -10,7 +10,9 @@ use secrecy::SecretString;
 use time::OffsetDateTime;
 
 use super::{Account, AccountStatus};
-use crate::dynamo::{applied, condition_failed, get_item, n, or_conflict, query_all, s, update};
+use crate::dynamo::{
+    applied, condition_failed, delete, get_item, index_query, n, or_conflict, query_all, s, update,
+};
 use crate::{error::StoreError, schema, vault::KeyRing};
 use foundation::time_format::rfc3339;
 use tiktok::TokenSet;
@@ -87,11 +89,7 @@ impl AccountStore {
 
     /// The tenant's accounts, by the owner index.
     pub async fn list(&self, tenant: &str) -> Result<Vec<Account>, StoreError> {
-        let query = self
-            .dynamodb
-            .query()
-            .table_name(&self.table)
-            .index_name(schema::GSI_BY_OWNER)
+        let query = index_query(&self.dynamodb, &self.table, schema::GSI_BY_OWNER)
             .key_condition_expression("#o = :o")
             .expression_attribute_names("#o", schema::GSI_BY_OWNER_PK)
             .expression_attribute_values(":o", s(schema::keys::accounts_of(tenant)));
@@ -104,11 +102,7 @@ impl AccountStore {
         let mut accounts = Vec::new();
         let mut hour = from - from.rem_euclid(3600);
         while hour <= until {
-            let query = self
-                .dynamodb
-                .query()
-                .table_name(&self.table)
-                .index_name(schema::GSI_BY_TIME)
+            let query = index_query(&self.dynamodb, &self.table, schema::GSI_BY_TIME)
                 .key_condition_expression("#t = :t AND #s <= :until")
                 .expression_attribute_names("#t", schema::GSI_BY_TIME_PK)
                 .expression_attribute_names("#s", schema::GSI_BY_TIME_SK)
@@ -125,23 +119,13 @@ impl AccountStore {
     /// account record stays (`DISCONNECTED`, with its history); a record a
     /// newer connection wrote is left alone.
     pub async fn release_owner(&self, account: &Account) -> Result<(), StoreError> {
-        let (pk, sk) = schema::keys::open_id(&account.open_id);
-        let result = self
-            .dynamodb
-            .delete_item()
-            .table_name(&self.table)
-            .key(schema::PK, s(pk))
-            .key(schema::SK, s(sk))
+        let result = delete(&self.dynamodb, &self.table, schema::keys::open_id(&account.open_id))
             .condition_expression("account_id = :id")
             .expression_attribute_values(":id", s(&account.id))
             .send()
             .await;
-        match result {
-            Ok(_) => Ok(()),
-            // Released already, or another connection owns it now.
-            Err(e) if condition_failed(&e) => Ok(()),
-            Err(e) => Err(StoreError::from_sdk("dynamodb", e)),
-        }
+        // Not applied: released already, or another connection owns it now.
+        applied(result).map(drop)
     }
 
     /// The account a connection of `open_id` by `tenant` continues: the
@@ -305,11 +289,8 @@ impl AccountStore {
             .expression_attribute_values(":owner", s(owner))
             .send()
             .await;
-        match result {
-            Ok(_) => Ok(()),
-            Err(e) if condition_failed(&e) => Ok(()),
-            Err(e) => Err(StoreError::from_sdk("dynamodb", e)),
-        }
+        // Not applied: the lease was lost already, nothing to give back.
+        applied(result).map(drop)
     }
 
     /// Sets the status with a reason; leaving `ACTIVE` drops the account from

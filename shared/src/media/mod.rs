@@ -23,19 +23,30 @@ pub enum MediaKind {
     Photo,
 }
 
-/// The content types TikTok accepts, each with its file extension.
+/// The content types TikTok accepts, each with its file extension. Stored
+/// and shown as its MIME type (`as_str`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(into = "&'static str", try_from = "String")]
 pub enum ContentType {
-    #[serde(rename = "video/mp4")]
     Mp4,
-    #[serde(rename = "video/quicktime")]
     QuickTime,
-    #[serde(rename = "video/webm")]
     WebM,
-    #[serde(rename = "image/jpeg")]
     Jpeg,
-    #[serde(rename = "image/webp")]
     WebP,
+}
+
+impl From<ContentType> for &'static str {
+    fn from(value: ContentType) -> Self {
+        value.as_str()
+    }
+}
+
+impl TryFrom<String> for ContentType {
+    type Error = String;
+
+    fn try_from(value: String) -> Result<Self, String> {
+        Self::parse(&value).ok_or_else(|| format!("unknown content type {value:?}"))
+    }
 }
 
 impl ContentType {
@@ -113,6 +124,17 @@ mod tests {
             MediaKey::new(&tenant, &id, ContentType::QuickTime).as_str(),
             "media/01TENANT/01ARZ3NDEKTSV4RRFFQ69G5FAV.mov"
         );
+    }
+
+    #[test]
+    fn content_types_are_stored_as_their_mime_type() {
+        for c in ContentType::ALL {
+            let json = serde_json::to_value(c).expect("serialise");
+            assert_eq!(json, serde_json::json!(c.as_str()));
+            assert_eq!(serde_json::from_value::<ContentType>(json).expect("read back"), c);
+        }
+        let err = serde_json::from_value::<ContentType>(serde_json::json!("image/gif")).expect_err("unknown");
+        assert!(err.to_string().contains("unknown content type"), "{err}");
     }
 
     #[test]

@@ -312,21 +312,7 @@ impl ObjectRanges<'_> {
     /// Exactly `len` bytes from `start`, as one buffer (no copy): one chunk
     /// of an upload, the most the publisher holds in memory.
     pub async fn read_exact(&self, start: u64, len: u64) -> Result<bytes::Bytes, StoreError> {
-        let out = self
-            .s3
-            .get_object()
-            .bucket(self.bucket)
-            .key(self.key)
-            .range(format!("bytes={start}-{}", start + len.max(1) - 1))
-            .send()
-            .await
-            .map_err(|e| StoreError::from_sdk("s3", e))?;
-        let bytes = out
-            .body
-            .collect()
-            .await
-            .map_err(|e| StoreError::Unavailable { service: "s3", message: e.to_string() })?
-            .into_bytes();
+        let bytes = self.range(start, len.max(1)).await?;
         if bytes.len() as u64 != len {
             return Err(StoreError::Corrupt(format!(
                 "the object answered {} bytes for a {len}-byte range: it changed or is shorter than recorded",
@@ -334,6 +320,26 @@ impl ObjectRanges<'_> {
             )));
         }
         Ok(bytes)
+    }
+
+    /// The object's bytes `start..start + len` (`len` ≥ 1) by one `Range`
+    /// GET: fewer when the object ends first.
+    async fn range(&self, start: u64, len: u64) -> Result<bytes::Bytes, StoreError> {
+        let out = self
+            .s3
+            .get_object()
+            .bucket(self.bucket)
+            .key(self.key)
+            .range(format!("bytes={start}-{}", start + len - 1))
+            .send()
+            .await
+            .map_err(|e| StoreError::from_sdk("s3", e))?;
+        let bytes = out
+            .body
+            .collect()
+            .await
+            .map_err(|e| StoreError::Unavailable { service: "s3", message: e.to_string() })?;
+        Ok(bytes.into_bytes())
     }
 }
 
@@ -366,21 +372,7 @@ impl RangeSource for ObjectRanges<'_> {
         if len == 0 {
             return Ok(Vec::new());
         }
-        let out = self
-            .s3
-            .get_object()
-            .bucket(self.bucket)
-            .key(self.key)
-            .range(format!("bytes={start}-{}", start + len - 1))
-            .send()
-            .await
-            .map_err(|e| StoreError::from_sdk("s3", e))?;
-        let bytes = out
-            .body
-            .collect()
-            .await
-            .map_err(|e| StoreError::Unavailable { service: "s3", message: e.to_string() })?;
-        let mut data = bytes.to_vec();
+        let mut data = self.range(start, len).await?.to_vec();
         data.truncate(len as usize);
         Ok(data)
     }

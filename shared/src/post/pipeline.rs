@@ -10,7 +10,7 @@ use time::OffsetDateTime;
 
 use super::store::due_index;
 use super::{Post, PostStatus, PostStore};
-use crate::dynamo::{applied, get_item, s, update};
+use crate::dynamo::{applied, get_item, index_query, s, update};
 use crate::error::StoreError;
 use crate::schema;
 
@@ -77,11 +77,7 @@ impl PostStore {
         shard: u32,
         limit: i32,
     ) -> Result<Vec<Post>, StoreError> {
-        let out = self
-            .client()
-            .query()
-            .table_name(self.table())
-            .index_name(schema::GSI_BY_TIME)
+        let out = index_query(self.client(), self.table(), schema::GSI_BY_TIME)
             .key_condition_expression("#tpk = :tpk")
             .expression_attribute_names("#tpk", schema::GSI_BY_TIME_PK)
             .expression_attribute_values(":tpk", s(schema::keys::due(&minute_bucket(minute), shard)))

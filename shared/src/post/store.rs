@@ -9,7 +9,7 @@ use std::collections::HashMap;
 use time::{format_description::well_known::Rfc3339, OffsetDateTime};
 
 use super::{HistoryEntry, Post, PostStatus};
-use crate::dynamo::{condition_failed, get_item, or_conflict, s, update};
+use crate::dynamo::{condition_failed, get_item, index_query, or_conflict, s, update};
 use crate::{error::StoreError, schema};
 
 /// A requested status move with its audit data and the fields it sets.
@@ -289,11 +289,7 @@ impl PostStore {
             filters.push(format!("#status IN ({})", placeholders.join(", ")));
             names.insert("#status".into(), "status".into());
         }
-        let out = self
-            .dynamodb
-            .query()
-            .table_name(&self.table)
-            .index_name(schema::GSI_BY_OWNER)
+        let out = index_query(&self.dynamodb, &self.table, schema::GSI_BY_OWNER)
             .key_condition_expression(key_condition)
             .set_filter_expression((!filters.is_empty()).then(|| filters.join(" AND ")))
             .set_expression_attribute_names(Some(names))

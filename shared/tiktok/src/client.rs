@@ -220,17 +220,29 @@ fn log_outcome(status: StatusCode, code: &str, log_id: Option<&str>) {
     tracing::debug!(http_status = status.as_u16(), code, log_id, "TikTok answered");
 }
 
+/// The answer's status, `Retry-After` and body read as `T`; a body that is
+/// not `T` is `unreadable` with `not_t` as the reason.
+async fn read_json<T: DeserializeOwned>(
+    response: Response,
+    mutation: Mutation,
+    not_t: &str,
+) -> Result<(StatusCode, Option<Duration>, T), TikTokError> {
+    let status = response.status();
+    let after = retry_after(&response);
+    let body = read_body(response, mutation).await?;
+    match serde_json::from_slice::<T>(&body) {
+        Ok(value) => Ok((status, after, value)),
+        Err(_) => Err(unreadable(status, mutation, not_t.to_owned(), None)),
+    }
+}
+
 /// Reads `{data, error}`: `error.code != "ok"` is a failure whatever the status.
 pub(crate) async fn read_envelope<D: DeserializeOwned>(
     response: Response,
     mutation: Mutation,
 ) -> Result<D, TikTokError> {
-    let status = response.status();
-    let after = retry_after(&response);
-    let body = read_body(response, mutation).await?;
-    let Ok(envelope) = serde_json::from_slice::<RawEnvelope>(&body) else {
-        return Err(unreadable(status, mutation, "body is not TikTok's JSON envelope".into(), None));
-    };
+    let (status, after, envelope) =
+        read_json::<RawEnvelope>(response, mutation, "body is not TikTok's JSON envelope").await?;
     let error = envelope.error.unwrap_or_default();
     log_outcome(status, &error.code, error.log_id.as_deref());
     if error.code != "ok" && !error.code.is_empty() {
@@ -251,12 +263,8 @@ pub(crate) async fn read_oauth<D: DeserializeOwned>(
     response: Response,
     mutation: Mutation,
 ) -> Result<D, TikTokError> {
-    let status = response.status();
-    let after = retry_after(&response);
-    let body = read_body(response, mutation).await?;
-    let Ok(value) = serde_json::from_slice::<serde_json::Value>(&body) else {
-        return Err(unreadable(status, mutation, "body is not JSON".into(), None));
-    };
+    let (status, after, value) =
+        read_json::<serde_json::Value>(response, mutation, "body is not JSON").await?;
     let text = |key: &str| value.get(key).and_then(|v| v.as_str()).map(str::to_owned);
     match value.get("error") {
         Some(serde_json::Value::String(code)) if !code.is_empty() && code != "ok" => {

@@ -44,27 +44,21 @@ pub struct CreatorInfo {
     pub max_video_post_duration_sec: u64,
 }
 
-/// `post_info` of a video direct post. `Debug` hides the caption.
-#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// `post_info` of a video direct post: sent, never read. `Debug` hides the caption.
+#[derive(Clone, PartialEq, Eq, Serialize)]
 pub struct VideoPostInfo {
     /// Caption, ≤ 2200 UTF-16 units (checked at the API edge).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub title: Option<String>,
     /// Must be one of the creator's current `privacy_level_options`.
     pub privacy_level: PrivacyLevel,
-    #[serde(default)]
     pub disable_duet: bool,
-    #[serde(default)]
     pub disable_comment: bool,
-    #[serde(default)]
     pub disable_stitch: bool,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub video_cover_timestamp_ms: Option<u64>,
-    #[serde(default)]
     pub brand_content_toggle: bool,
-    #[serde(default)]
     pub brand_organic_toggle: bool,
-    #[serde(default)]
     pub is_aigc: bool,
 }
 
@@ -106,8 +100,8 @@ impl VideoSource {
     }
 }
 
-/// `POST /v2/post/publish/video/init/` body.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// `POST /v2/post/publish/video/init/` body (sent, never read).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct VideoInitRequest {
     pub post_info: VideoPostInfo,
     pub source_info: VideoSource,
@@ -147,24 +141,20 @@ pub enum PostMode {
     MediaUpload,
 }
 
-/// `post_info` of a photo post. `Debug` hides title and description.
-#[derive(Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+/// `post_info` of a photo post: sent, never read. `Debug` hides title and description.
+#[derive(Clone, Default, PartialEq, Eq, Serialize)]
 pub struct PhotoPostInfo {
     /// ≤ 90 UTF-16 units.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub title: Option<String>,
     /// ≤ 4000 UTF-16 units.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub privacy_level: Option<PrivacyLevel>,
-    #[serde(default)]
     pub disable_comment: bool,
-    #[serde(default)]
     pub auto_add_music: bool,
-    #[serde(default)]
     pub brand_content_toggle: bool,
-    #[serde(default)]
     pub brand_organic_toggle: bool,
 }
 
@@ -196,8 +186,8 @@ impl PhotoSource {
     }
 }
 
-/// `POST /v2/post/publish/content/init/` body.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// `POST /v2/post/publish/content/init/` body (sent, never read).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct PhotoInitRequest {
     /// Always `"PHOTO"`.
     pub media_type: String,

@@ -3,21 +3,17 @@
 use bytes::Bytes;
 use reqwest::header::{CONTENT_LENGTH, CONTENT_RANGE, CONTENT_TYPE};
 use reqwest::StatusCode;
-use serde::{Deserialize, Serialize};
 
 use super::chunks::{Chunk, ChunkPlan};
 use super::client::{read_body, retry_after, TikTokClient};
 use super::error::{classify_by_status, ApiFailure, Mutation, TikTokError, UploadRefusal};
 use super::secrets::UploadUrl;
 
-/// Container types TikTok accepts.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+/// Container types TikTok accepts; a chunk PUT names one (`as_str`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum VideoContentType {
-    #[serde(rename = "video/mp4")]
     Mp4,
-    #[serde(rename = "video/quicktime")]
     QuickTime,
-    #[serde(rename = "video/webm")]
     WebM,
 }
 

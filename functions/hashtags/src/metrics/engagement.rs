@@ -63,13 +63,7 @@ pub(super) fn top_videos(videos: &[Video]) -> Vec<TopVideo> {
     ranked
         .into_iter()
         .map(|v| TopVideo {
-            id: v.id.clone(),
-            creator: v.creator.clone(),
-            create_time: v.create_time,
-            views: v.views,
-            likes: v.likes,
-            comments: v.comments,
-            shares: v.shares,
+            video: v.clone(),
             engagement: v.engagement(),
             engagement_rate: v.engagement_rate(),
         })

@@ -120,13 +120,9 @@ pub struct RateBucket {
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TopVideo {
-    pub id: String,
-    pub creator: String,
-    pub create_time: i64,
-    pub views: u64,
-    pub likes: u64,
-    pub comments: u64,
-    pub shares: u64,
+    /// The video as analysed: id, creator, time and counts (not its tags).
+    #[serde(flatten)]
+    pub video: Video,
     pub engagement: u64,
     pub engagement_rate: Option<f64>,
 }
@@ -290,7 +286,7 @@ mod tests {
         assert_eq!((m.engagement.rated_videos, m.engagement.zero_view_videos), (2, 1));
         let buckets: Vec<u64> = m.engagement.histogram.iter().map(|b| b.videos).collect();
         assert_eq!(buckets, [0, 1, 0, 0, 0, 1], "1% lands in [1%, 2%), 20% in the open bucket");
-        assert_eq!(m.top_videos.iter().map(|v| v.id.as_str()).collect::<Vec<_>>(), ["b", "a", "c"]);
+        assert_eq!(m.top_videos.iter().map(|v| v.video.id.as_str()).collect::<Vec<_>>(), ["b", "a", "c"]);
         assert_eq!(m.top_creators[0].creator, "y");
         assert_eq!(m.top_creators[1].videos, 2);
         assert_eq!(m.daily[0].videos, 3, "all on the window's first day");

@@ -4,39 +4,13 @@
 
 use crate::common;
 
-use std::io::Write;
-use std::sync::{Arc, Mutex};
-
 use common::{location, param, state_of, World, REDIRECT_URI};
 use oauth::state::{seal_context, state_key};
 use secrecy::ExposeSecret;
 
-#[derive(Clone, Default)]
-struct Captured(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Captured {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().expect("log buffer").extend_from_slice(buf);
-        Ok(buf.len())
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
 #[tokio::test]
 async fn no_secret_of_the_whole_flow_appears_in_any_log_line() {
-    let logs = Captured::default();
-    let writer = logs.clone();
-    let subscriber = tracing_subscriber::fmt()
-        .json()
-        .with_max_level(tracing::Level::TRACE)
-        .with_current_span(true)
-        .with_writer(move || writer.clone())
-        .finish();
-    // Current-thread runtime: every task of the test, the sandbox's included, logs here.
-    let _guard = tracing::subscriber::set_default(subscriber);
+    let (logs, _guard) = testkit::logs::Captured::install(tracing::Level::TRACE);
 
     // Tokens live 60 s: the first use refreshes, so rotated tokens are logged-about too.
     let w = World::start(60).await;
@@ -84,7 +58,7 @@ async fn no_secret_of_the_whole_flow_appears_in_any_log_line() {
     let reply = w.disconnect(&id, Some(&tenant.key)).await;
     assert_eq!(reply.status, 200, "{}", reply.text);
 
-    let text = String::from_utf8(logs.0.lock().expect("logs").clone()).expect("utf8 logs");
+    let text = logs.text();
     assert!(text.contains("login started") && text.contains("account connected"), "the flow logged: {text}");
     assert!(text.contains("account disconnected"), "{text}");
     for (what, secret) in &secrets {

@@ -6,8 +6,6 @@
 
 use crate::common;
 
-use std::io::Write;
-use std::sync::{Arc, Mutex};
 use std::time::SystemTime;
 
 use common::{delivery, publish_id, World, CAPTION};
@@ -15,31 +13,9 @@ use secrecy::ExposeSecret;
 use serde_json::json;
 use shared::post::PostStatus;
 
-#[derive(Clone, Default)]
-struct Captured(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Captured {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().expect("log buffer").extend_from_slice(buf);
-        Ok(buf.len())
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
 #[tokio::test]
 async fn no_body_signature_caption_token_or_tiktok_id_appears_in_any_log_line() {
-    let logs = Captured::default();
-    let writer = logs.clone();
-    let subscriber = tracing_subscriber::fmt()
-        .json()
-        .with_max_level(tracing::Level::DEBUG)
-        .with_current_span(true)
-        .with_writer(move || writer.clone())
-        .finish();
-    let _guard = tracing::subscriber::set_default(subscriber);
+    let (logs, _guard) = testkit::logs::Captured::install(tracing::Level::DEBUG);
 
     let w = World::start().await;
     let account = w.connect("chef_maria").await;
@@ -66,7 +42,7 @@ async fn no_body_signature_caption_token_or_tiktok_id_appears_in_any_log_line() 
     assert_eq!(w.send(delivery(&public, Some(&genuine))).await.status, 200, "duplicate");
     assert_eq!(w.deliver(&removed).await.status, 200);
 
-    let text = String::from_utf8(logs.0.lock().expect("logs").clone()).expect("utf-8");
+    let text = logs.text();
     assert!(text.contains("webhook applied") && text.contains("webhook refused"), "logs captured: {text}");
     let mut secrets = vec![
         ("body", public.clone()),

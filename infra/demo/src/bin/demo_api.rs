@@ -84,11 +84,5 @@ async fn run() -> Result<(), String> {
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> ExitCode {
-    match run().await {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("demo_api failed: {e}");
-            ExitCode::FAILURE
-        }
-    }
+    demo::exit("demo_api", run().await)
 }

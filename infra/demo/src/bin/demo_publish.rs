@@ -14,7 +14,7 @@ use std::collections::BTreeMap;
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
-use demo::walk::Walk;
+use demo::walk::{get_json, Walk};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
@@ -157,14 +157,7 @@ async fn run() -> Result<(), String> {
     }
 
     let http = reqwest::Client::new();
-    let ledger: Value = http
-        .get(format!("{sandbox}/_sandbox/ledger"))
-        .send()
-        .await
-        .map_err(|e| e.to_string())?
-        .json()
-        .await
-        .map_err(|e| e.to_string())?;
+    let ledger = get_json(&http, &format!("{sandbox}/_sandbox/ledger")).await?;
     let mut per_publish: BTreeMap<String, Vec<Value>> = BTreeMap::new();
     for entry in ledger["posts"].as_array().into_iter().flatten() {
         let id = entry["publish_id"].as_str().unwrap_or_default().to_owned();
@@ -212,14 +205,7 @@ async fn run() -> Result<(), String> {
     // with backoff): wait until each of ours is answered or given up.
     let mut ours: Vec<Value>;
     loop {
-        let webhooks: Value = http
-            .get(format!("{sandbox}/_sandbox/webhooks"))
-            .send()
-            .await
-            .map_err(|e| e.to_string())?
-            .json()
-            .await
-            .map_err(|e| e.to_string())?;
+        let webhooks = get_json(&http, &format!("{sandbox}/_sandbox/webhooks")).await?;
         ours = webhooks["deliveries"]
             .as_array()
             .into_iter()
@@ -259,11 +245,5 @@ async fn run() -> Result<(), String> {
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> ExitCode {
-    match run().await {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("demo_publish failed: {e}");
-            ExitCode::FAILURE
-        }
-    }
+    demo::exit("demo_publish", run().await)
 }

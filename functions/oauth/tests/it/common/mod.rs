@@ -127,18 +127,8 @@ impl World {
 
     /// The stored pending login of a state, if any.
     pub async fn state_item(&self, state: &str) -> Option<HashMap<String, AttributeValue>> {
-        let (pk, sk) = schema::keys::oauth_state(&state_key(state));
-        self.aws
-            .dynamodb
-            .get_item()
-            .table_name(&self.table)
-            .key(schema::PK, s(pk))
-            .key(schema::SK, s(sk))
-            .consistent_read(true)
-            .send()
-            .await
-            .expect("get state")
-            .item
+        let key = schema::keys::oauth_state(&state_key(state));
+        shared::dynamo::read_item(&self.aws.dynamodb, &self.table, key).await.expect("get state")
     }
 
     /// Sets (`Some`) or removes (`None`) one attribute of a pending login.

@@ -193,18 +193,8 @@ impl World {
 
     /// The de-duplication mark of a body, if written.
     pub async fn mark(&self, body: &str) -> Option<HashMap<String, AttributeValue>> {
-        let (pk, sk) = schema::keys::webhook_delivery(&delivery_hash(body.as_bytes()));
-        self.aws
-            .dynamodb
-            .get_item()
-            .table_name(&self.table)
-            .key(schema::PK, s(pk))
-            .key(schema::SK, s(sk))
-            .consistent_read(true)
-            .send()
-            .await
-            .expect("get mark")
-            .item
+        let key = schema::keys::webhook_delivery(&delivery_hash(body.as_bytes()));
+        shared::dynamo::read_item(&self.aws.dynamodb, &self.table, key).await.expect("get mark")
     }
 
     /// How many EMF lines carry `metric` with every one of `dimensions`.
