@@ -43,22 +43,23 @@ pub struct Deps {
 impl Deps {
     /// Builds the stores and the TikTok client; reads the app secret once so
     /// a missing or malformed secret stops the function at init.
-    pub async fn new(config: ApiConfig, aws: &shared::aws::AwsClients) -> Result<Self, Error> {
+    pub async fn new(config: ApiConfig, aws: &shared::aws::Aws) -> Result<Self, Error> {
+        let dynamodb = aws.dynamodb();
         let table = config.stack.table_name.clone();
-        let secrets = Arc::new(SecretCache::for_stack(aws.secrets.clone(), &config.stack));
+        let secrets = Arc::new(SecretCache::for_stack(aws.secrets(), &config.stack));
         secrets.get().await?;
         let client = TikTokClient::new(config.tiktok.clone())?;
-        let keeper = Arc::new(TokenKeeper::new(&aws.dynamodb, &table, secrets, client, "api"));
+        let keeper = Arc::new(TokenKeeper::new(&dynamodb, &table, secrets, client, "api"));
         let accounts = keeper.accounts.clone();
         let posts = keeper.posts.clone();
         Ok(Self {
-            tenants: TenantStore::new(aws.dynamodb.clone(), &table),
-            media: MediaStore::new(aws.dynamodb.clone(), aws.s3.clone(), &table, &config.stack.media_bucket),
+            tenants: TenantStore::new(dynamodb.clone(), &table),
+            media: MediaStore::new(dynamodb.clone(), aws.s3(), &table, &config.stack.media_bucket),
             posts,
             accounts,
             keeper,
             creators: creator::CreatorCache::default(),
-            dynamodb: aws.dynamodb.clone(),
+            dynamodb: dynamodb.clone(),
             config,
         })
     }

@@ -31,7 +31,7 @@ use foundation::time_format::rfc3339;
 use futures::stream::{self, StreamExt};
 use lambda_runtime::{Context, LambdaEvent};
 use shared::{
-    aws::AwsClients,
+    aws::Aws,
     config::{EnvReader, StackConfig},
     emf::Metrics,
     post::{Post, PostStore},
@@ -75,7 +75,7 @@ fn item(post: &Post, due: OffsetDateTime) -> HashMap<String, AttributeValue> {
     item
 }
 
-async fn seed(aws: &AwsClients, table: &str, items: Vec<HashMap<String, AttributeValue>>) {
+async fn seed(aws: &Aws, table: &str, items: Vec<HashMap<String, AttributeValue>>) {
     let batches: Vec<Vec<WriteRequest>> = items
         .chunks(25)
         .map(|chunk| {
@@ -92,7 +92,7 @@ async fn seed(aws: &AwsClients, table: &str, items: Vec<HashMap<String, Attribut
         .for_each_concurrent(4, |mut batch| async move {
             while !batch.is_empty() {
                 let out = aws
-                    .dynamodb
+                    .dynamodb()
                     .batch_write_item()
                     .request_items(table, batch)
                     .send()
@@ -113,9 +113,9 @@ async fn main() {
         return;
     };
     let (count, tenants) = (setting("DISPATCH_BENCH_POSTS", 10_000), setting("DISPATCH_BENCH_TENANTS", 50));
-    let aws = AwsClients::load(&stack).await;
+    let aws = Aws::load(&stack).await;
     let isolated = Isolated::create(&aws).await;
-    let store = PostStore::new(aws.dynamodb.clone(), &isolated.table);
+    let store = PostStore::new(aws.dynamodb(), &isolated.table);
 
     // The posts are due across the minute after next, so seeding ends before it.
     let seeding = Instant::now();
@@ -137,7 +137,7 @@ async fn main() {
     store.create(&posts[0]).await.expect("create");
     let (pk, sk) = keys::post(&posts[0].tenant, &posts[0].id);
     let stored =
-        aws.dynamodb.get_item().table_name(&isolated.table).key(schema::PK, s(pk)).key(schema::SK, s(sk));
+        aws.dynamodb().get_item().table_name(&isolated.table).key(schema::PK, s(pk)).key(schema::SK, s(sk));
     let stored = stored.send().await.expect("get").item.expect("the created post");
     let due = |p: &Post| OffsetDateTime::parse(&p.scheduled_at, &Rfc3339).expect("scheduled_at");
     assert_eq!(stored, item(&posts[0], due(&posts[0])), "seeded items are what PostStore::create writes");

@@ -28,7 +28,7 @@ use aws_lambda_events::eventbridge::EventBridgeEvent;
 use lambda_runtime::{Context, Error, LambdaEvent};
 use serde::Serialize;
 use shared::{
-    aws::AwsClients,
+    aws::Aws,
     emf::{Metrics, Unit},
     post::{queue::PublishQueue, PostStore},
 };
@@ -51,12 +51,13 @@ pub struct Deps {
 }
 
 impl Deps {
-    pub fn new(config: DispatcherConfig, aws: &AwsClients, metrics: Metrics) -> Self {
+    pub fn new(config: DispatcherConfig, aws: &Aws, metrics: Metrics) -> Self {
+        let dynamodb = aws.dynamodb();
         let table = &config.stack.table_name;
         Self {
-            posts: PostStore::new(aws.dynamodb.clone(), table),
-            index: DueIndex::new(aws.dynamodb.clone(), table),
-            queue: PublishQueue::new(aws.sqs.clone(), &config.stack.publish_queue_url),
+            posts: PostStore::new(dynamodb.clone(), table),
+            index: DueIndex::new(dynamodb.clone(), table),
+            queue: PublishQueue::new(aws.sqs(), &config.stack.publish_queue_url),
             metrics,
             config,
         }

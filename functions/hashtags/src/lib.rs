@@ -60,7 +60,6 @@ use std::sync::Arc;
 use lambda_http::{Body, Error, Request, Response};
 use secrecy::SecretString;
 use shared::{
-    aws::AwsClients,
     http_surface::{raw_path, segments, tenant_of, ApiError, ApiResult, ErrorCode, Exchange},
     tenant::TenantStore,
 };
@@ -91,7 +90,12 @@ pub struct Ports {
 
 impl Deps {
     /// Builds every client and provider once; fails with a message at init.
-    pub fn new(config: HashtagsConfig, aws: &AwsClients, ports: Ports) -> Result<Self, String> {
+    /// `dynamodb` is the client the token keeper in `ports` uses too: one pool.
+    pub fn new(
+        config: HashtagsConfig,
+        dynamodb: &aws_sdk_dynamodb::Client,
+        ports: Ports,
+    ) -> Result<Self, String> {
         let table = config.stack.table_name.clone();
         let settings = &config.analysis;
         // User tokens (own) and research credentials are passed per call.
@@ -104,7 +108,7 @@ impl Deps {
         let research = ResearchProvider::new(
             client,
             ports.research_credentials,
-            QuotaLedger::new(aws.dynamodb.clone(), &table, settings.research_quota),
+            QuotaLedger::new(dynamodb.clone(), &table, settings.research_quota),
             ResearchSettings {
                 retry: settings.retry,
                 breaker: settings.breaker,
@@ -120,18 +124,18 @@ impl Deps {
             own: Arc::new(own),
             research: Arc::new(research),
             cache: AnalysisCache::new(
-                aws.dynamodb.clone(),
+                dynamodb.clone(),
                 &table,
                 settings.cache_ttl,
                 settings.cache_version.clone(),
             ),
-            limiter: TenantLimiter::new(aws.dynamodb.clone(), &table, settings.analyses_per_minute),
+            limiter: TenantLimiter::new(dynamodb.clone(), &table, settings.analyses_per_minute),
             narrator,
             time_budget: settings.time_budget,
         };
         Ok(Self {
-            tenants: TenantStore::new(aws.dynamodb.clone(), &table),
-            dynamodb: aws.dynamodb.clone(),
+            tenants: TenantStore::new(dynamodb.clone(), &table),
+            dynamodb: dynamodb.clone(),
             analyst,
             config,
         })

@@ -21,7 +21,7 @@ use lambda_http::http::{header, HeaderValue, StatusCode};
 use lambda_http::{Body, Error, Request, Response};
 use shared::{
     account::TokenKeeper,
-    aws::AwsClients,
+    aws::Aws,
     http_surface::{raw_path, segments, tenant_of, ApiError, ApiResult, ErrorCode, Exchange},
     tenant::TenantStore,
     vault::{SecretCache, SecretError},
@@ -45,14 +45,15 @@ impl Deps {
     /// Builds the stores and the TikTok client. Every TikTok call takes the
     /// app credentials from the cached app secret, so a rotation reaches a
     /// running function.
-    pub fn new(config: OauthConfig, aws: &AwsClients) -> Result<Self, TikTokError> {
+    pub fn new(config: OauthConfig, aws: &Aws) -> Result<Self, TikTokError> {
+        let dynamodb = aws.dynamodb();
         let table = &config.stack.table_name;
         let client = TikTokClient::new(config.tiktok.clone())?;
-        let secrets = Arc::new(SecretCache::for_stack(aws.secrets.clone(), &config.stack));
+        let secrets = Arc::new(SecretCache::for_stack(aws.secrets(), &config.stack));
         Ok(Self {
-            tenants: TenantStore::new(aws.dynamodb.clone(), table),
-            states: StateStore::new(aws.dynamodb.clone(), table),
-            keeper: TokenKeeper::new(&aws.dynamodb, table, secrets, client, "oauth"),
+            tenants: TenantStore::new(dynamodb.clone(), table),
+            states: StateStore::new(dynamodb.clone(), table),
+            keeper: TokenKeeper::new(&dynamodb, table, secrets, client, "oauth"),
             config,
         })
     }

@@ -23,7 +23,7 @@ use publisher::config::PublisherConfig;
 use publisher::init::{InitPlan, Upload};
 use publisher::{upload, Deps};
 use sha2::{Digest, Sha256};
-use shared::aws::AwsClients;
+use shared::aws::Aws;
 use shared::emf::Metrics;
 use shared::media::store::MediaStore;
 use shared::media::ContentType;
@@ -53,7 +53,7 @@ fn part_bytes(index: u64, len: u64) -> Vec<u8> {
 async fn main() {
     let size = std::env::var("STREAM_BENCH_MIB").ok().and_then(|v| v.parse().ok()).unwrap_or(1024u64) * MIB;
     let config = PublisherConfig::from_env().expect("publisher settings: export .local/stack.env");
-    let aws = AwsClients::load(&config.stack).await;
+    let aws = Aws::load(&config.stack).await;
     let bucket = config.stack.media_bucket.clone();
     let deps = Deps::new(config, &aws, Metrics::in_memory("Bench", "publisher").0).expect("deps");
 
@@ -62,7 +62,7 @@ async fn main() {
     let item = MediaStore::new_item(&tenant, ContentType::Mp4, size, None);
     let started = Instant::now();
     let multipart =
-        aws.s3.create_multipart_upload().bucket(&bucket).key(&item.key).send().await.expect("multipart");
+        aws.s3().create_multipart_upload().bucket(&bucket).key(&item.key).send().await.expect("multipart");
     let upload_id = multipart.upload_id().expect("upload id").to_owned();
     let mut hash = Sha256::new();
     let mut parts = Vec::new();
@@ -70,7 +70,7 @@ async fn main() {
         let bytes = part_bytes(n as u64, PART.min(size - first));
         hash.update(&bytes);
         let part = aws
-            .s3
+            .s3()
             .upload_part()
             .bucket(&bucket)
             .key(&item.key)
@@ -87,7 +87,7 @@ async fn main() {
                 .build(),
         );
     }
-    aws.s3
+    aws.s3()
         .complete_multipart_upload()
         .bucket(&bucket)
         .key(&item.key)
@@ -165,5 +165,5 @@ async fn main() {
         }
         _ => panic!("the sandbox's ledger has no entry for this publish after 60 s"),
     }
-    aws.s3.delete_object().bucket(&bucket).key(&item.key).send().await.expect("clean up");
+    aws.s3().delete_object().bucket(&bucket).key(&item.key).send().await.expect("clean up");
 }

@@ -22,7 +22,7 @@ use aws_lambda_events::event::sqs::{BatchItemFailure, SqsBatchResponse, SqsEvent
 use futures::StreamExt;
 use lambda_runtime::{Error, LambdaEvent};
 use shared::account::TokenKeeper;
-use shared::aws::AwsClients;
+use shared::aws::Aws;
 use shared::emf::Metrics;
 use shared::media::store::MediaStore;
 use shared::post::queue::{PublishMessage, PublishQueue};
@@ -48,16 +48,17 @@ pub struct Deps {
 }
 
 impl Deps {
-    pub fn new(config: PublisherConfig, aws: &AwsClients, metrics: Metrics) -> Result<Self, TikTokError> {
+    pub fn new(config: PublisherConfig, aws: &Aws, metrics: Metrics) -> Result<Self, TikTokError> {
+        let dynamodb = aws.dynamodb();
         let table = &config.stack.table_name;
         let client = TikTokClient::new(config.tiktok.clone())?;
-        let secrets = Arc::new(SecretCache::for_stack(aws.secrets.clone(), &config.stack));
-        let keeper = TokenKeeper::new(&aws.dynamodb, table, secrets, client, "publisher");
+        let secrets = Arc::new(SecretCache::for_stack(aws.secrets(), &config.stack));
+        let keeper = TokenKeeper::new(&dynamodb, table, secrets, client, "publisher");
         Ok(Self {
-            posts: PostStore::new(aws.dynamodb.clone(), table),
-            media: MediaStore::new(aws.dynamodb.clone(), aws.s3.clone(), table, &config.stack.media_bucket),
-            queue: PublishQueue::new(aws.sqs.clone(), &config.stack.publish_queue_url),
-            limiter: Limiter::new(aws.dynamodb.clone(), table, config.limits),
+            posts: PostStore::new(dynamodb.clone(), table),
+            media: MediaStore::new(dynamodb.clone(), aws.s3(), table, &config.stack.media_bucket),
+            queue: PublishQueue::new(aws.sqs(), &config.stack.publish_queue_url),
+            limiter: Limiter::new(dynamodb.clone(), table, config.limits),
             owner: keeper.owner.clone(),
             keeper,
             metrics,

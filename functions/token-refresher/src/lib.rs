@@ -21,7 +21,7 @@ use lambda_runtime::{Context, Error, LambdaEvent};
 use serde::Serialize;
 use shared::{
     account::{RefreshOutcome, TokenError, TokenKeeper},
-    aws::AwsClients,
+    aws::Aws,
     emf::Metrics,
     vault::{SecretCache, SecretError, VaultError},
 };
@@ -48,12 +48,12 @@ pub struct Deps {
 impl Deps {
     /// The keeper takes the app credentials from the cached app secret for
     /// every refresh.
-    pub fn new(config: RefresherConfig, aws: &AwsClients, metrics: Metrics) -> Result<Self, TikTokError> {
+    pub fn new(config: RefresherConfig, aws: &Aws, metrics: Metrics) -> Result<Self, TikTokError> {
         let client = TikTokClient::new(config.tiktok.clone())?;
-        let secrets = Arc::new(SecretCache::for_stack(aws.secrets.clone(), &config.stack));
+        let secrets = Arc::new(SecretCache::for_stack(aws.secrets(), &config.stack));
         Ok(Self {
             keeper: TokenKeeper::new(
-                &aws.dynamodb,
+                &aws.dynamodb(),
                 &config.stack.table_name,
                 secrets,
                 client,

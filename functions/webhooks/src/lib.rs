@@ -25,7 +25,7 @@ use lambda_http::http::StatusCode;
 use lambda_http::{Body, Error, Request, Response};
 use shared::{
     account::TokenKeeper,
-    aws::AwsClients,
+    aws::Aws,
     emf::Metrics,
     http_surface::{json_response, raw_path, segments, ApiError, ApiResult, Cors, ErrorCode, Exchange},
     vault::SecretCache,
@@ -57,13 +57,14 @@ pub struct Deps {
 }
 
 impl Deps {
-    pub fn new(config: WebhooksConfig, aws: &AwsClients, metrics: Metrics) -> Result<Self, TikTokError> {
+    pub fn new(config: WebhooksConfig, aws: &Aws, metrics: Metrics) -> Result<Self, TikTokError> {
+        let dynamodb = aws.dynamodb();
         let table = &config.stack.table_name;
         let client = TikTokClient::new(config.tiktok.clone())?;
-        let secrets = Arc::new(SecretCache::for_stack(aws.secrets.clone(), &config.stack));
+        let secrets = Arc::new(SecretCache::for_stack(aws.secrets(), &config.stack));
         Ok(Self {
-            keeper: TokenKeeper::new(&aws.dynamodb, table, secrets, client, "webhook"),
-            deliveries: DeliveryLog::new(aws.dynamodb.clone(), table),
+            keeper: TokenKeeper::new(&dynamodb, table, secrets, client, "webhook"),
+            deliveries: DeliveryLog::new(dynamodb.clone(), table),
             metrics,
             config,
         })

@@ -7,7 +7,7 @@
 use std::process::ExitCode;
 
 use secrecy::ExposeSecret;
-use shared::{aws::AwsClients, config::StackConfig, tenant::TenantId, tenant::TenantStore};
+use shared::{aws::Aws, config::StackConfig, tenant::TenantId, tenant::TenantStore};
 
 const USAGE: &str = "usage: tenant create NAME | tenant issue-key TENANT_ID | tenant revoke-key PREFIX";
 
@@ -21,8 +21,8 @@ async fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let aws = AwsClients::load(&config).await;
-    let store = TenantStore::new(aws.dynamodb, &config.table_name);
+    let aws = Aws::load(&config).await;
+    let store = TenantStore::new(aws.dynamodb(), &config.table_name);
     let result = match args.iter().map(String::as_str).collect::<Vec<_>>().as_slice() {
         ["create", name] if !name.trim().is_empty() => {
             store.create_tenant(name.trim()).await.map(|(t, key)| {

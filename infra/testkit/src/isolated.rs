@@ -11,13 +11,13 @@ use aws_sdk_dynamodb::types::{
     AttributeDefinition, BillingMode, GlobalSecondaryIndex, KeySchemaElement, KeyType, Projection,
     ProjectionType, ScalarAttributeType, TimeToLiveSpecification,
 };
-use shared::{aws::AwsClients, schema};
+use shared::{aws::Aws, schema};
 
 /// A fresh table and queue; `remove` deletes both.
 pub struct Isolated {
     pub table: String,
     pub queue_url: String,
-    aws: AwsClients,
+    aws: Aws,
 }
 
 fn key(name: &str, kind: KeyType) -> KeySchemaElement {
@@ -34,10 +34,10 @@ fn string_attribute(name: &str) -> AttributeDefinition {
 
 impl Isolated {
     /// Creates `t-{ulid}` (table) and `t-{ulid}-publish` (queue).
-    pub async fn create(aws: &AwsClients) -> Self {
+    pub async fn create(aws: &Aws) -> Self {
         let name = format!("t-{}", ulid::Ulid::new().to_string().to_lowercase());
         let mut table = aws
-            .dynamodb
+            .dynamodb()
             .create_table()
             .table_name(&name)
             .billing_mode(BillingMode::PayPerRequest)
@@ -60,7 +60,7 @@ impl Isolated {
                 );
         }
         table.send().await.expect("create an isolated table on the local stack");
-        aws.dynamodb
+        aws.dynamodb()
             .update_time_to_live()
             .table_name(&name)
             .time_to_live_specification(
@@ -73,7 +73,8 @@ impl Isolated {
             .send()
             .await
             .expect("ttl");
-        let queue = aws.sqs.create_queue().queue_name(format!("{name}-publish")).send().await.expect("queue");
+        let queue =
+            aws.sqs().create_queue().queue_name(format!("{name}-publish")).send().await.expect("queue");
         let queue_url = queue.queue_url().expect("queue url").to_owned();
         Self { table: name, queue_url, aws: aws.clone() }
     }
@@ -93,7 +94,7 @@ impl Isolated {
         loop {
             let out = self
                 .aws
-                .sqs
+                .sqs()
                 .receive_message()
                 .queue_url(&self.queue_url)
                 .max_number_of_messages(10)
@@ -109,7 +110,7 @@ impl Isolated {
                 bodies.push(m.body().unwrap_or_default().to_owned());
                 let handle = m.receipt_handle().unwrap_or_default();
                 self.aws
-                    .sqs
+                    .sqs()
                     .delete_message()
                     .queue_url(&self.queue_url)
                     .receipt_handle(handle)
@@ -124,7 +125,7 @@ impl Isolated {
     pub async fn counts(&self) -> (u64, u64) {
         let out = self
             .aws
-            .sqs
+            .sqs()
             .get_queue_attributes()
             .queue_url(&self.queue_url)
             .attribute_names("All".into())
@@ -140,7 +141,7 @@ impl Isolated {
 
     /// Deletes the table and the queue.
     pub async fn remove(self) {
-        let _ = self.aws.dynamodb.delete_table().table_name(&self.table).send().await;
-        let _ = self.aws.sqs.delete_queue().queue_url(&self.queue_url).send().await;
+        let _ = self.aws.dynamodb().delete_table().table_name(&self.table).send().await;
+        let _ = self.aws.sqs().delete_queue().queue_url(&self.queue_url).send().await;
     }
 }

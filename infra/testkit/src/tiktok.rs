@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use base64::Engine;
 use rand::RngCore;
-use shared::aws::AwsClients;
+use shared::aws::Aws;
 use tiktok::{AppCredentials, AuthCode, ClientKey, ClientSecret, TikTokClient, TikTokConfig, TokenSet};
 use tiktok_sandbox::{Config, RunningSandbox, Settings};
 
@@ -29,7 +29,7 @@ fn random_hex(bytes: usize) -> String {
 
 impl SandboxApp {
     /// Starts a sandbox with `tweak`ed settings and stores its app secret.
-    pub async fn start(aws: &AwsClients, tweak: impl FnOnce(&mut Settings)) -> Self {
+    pub async fn start(aws: &Aws, tweak: impl FnOnce(&mut Settings)) -> Self {
         let client_key = format!("sbx-{}", random_hex(6));
         let client_secret = random_hex(24);
         let mut config = Config::for_tests(&client_key, &client_secret);
@@ -48,7 +48,7 @@ impl SandboxApp {
             "keys": {"test-1": base64::engine::general_purpose::STANDARD.encode(key)},
         });
         let created = aws
-            .secrets
+            .secrets()
             .create_secret()
             .name(format!("test/app-{}", random_hex(6)))
             .secret_string(secret.to_string())

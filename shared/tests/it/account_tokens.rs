@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use shared::account::{AccountStatus, AccountStore, ConnectError, Connection, TokenError, TokenKeeper};
-use shared::aws::AwsClients;
+use shared::aws::Aws;
 use shared::config::StackConfig;
 use shared::post::PostStore;
 use shared::vault::SecretCache;
@@ -20,12 +20,12 @@ struct World {
 
 async fn world(access_ttl: i64) -> World {
     let config = StackConfig::from_env().expect("stack env; run through `make test`");
-    let aws = AwsClients::load(&config).await;
+    let aws = Aws::load(&config).await;
     let app = SandboxApp::start(&aws, |s| s.access_token_ttl_secs = access_ttl).await;
-    let secrets = Arc::new(SecretCache::new(aws.secrets.clone(), &app.secret_id, Duration::from_secs(60)));
+    let secrets = Arc::new(SecretCache::new(aws.secrets(), &app.secret_id, Duration::from_secs(60)));
     let keeper = Arc::new(TokenKeeper {
-        accounts: AccountStore::new(aws.dynamodb.clone(), &config.table_name),
-        posts: PostStore::new(aws.dynamodb.clone(), &config.table_name),
+        accounts: AccountStore::new(aws.dynamodb(), &config.table_name),
+        posts: PostStore::new(aws.dynamodb(), &config.table_name),
         secrets: Arc::clone(&secrets),
         client: app.client.clone(),
         owner: "test".into(),

@@ -5,13 +5,13 @@
 use std::time::Duration;
 
 use aws_sdk_s3::presigning::PresigningConfig;
-use shared::{aws::AwsClients, config::StackConfig, dynamo::s, error::StoreError, schema};
+use shared::{aws::Aws, config::StackConfig, dynamo::s, error::StoreError, schema};
 
-async fn stack() -> (StackConfig, AwsClients) {
+async fn stack() -> (StackConfig, Aws) {
     let config = StackConfig::from_env().unwrap_or_else(|e| {
         panic!("the local stack is not configured ({e}); run the tests through `make test`")
     });
-    let clients = AwsClients::load(&config).await;
+    let clients = Aws::load(&config).await;
     (config, clients)
 }
 
@@ -22,7 +22,7 @@ async fn table_put_get_conditional_write_and_index_query() {
     let account = ulid::Ulid::new().to_string();
     let (pk, sk) = schema::keys::account(&account);
     let put = |status: &str| {
-        aws.dynamodb
+        aws.dynamodb()
             .put_item()
             .table_name(&config.table_name)
             .item(schema::PK, s(&pk))
@@ -43,7 +43,7 @@ async fn table_put_get_conditional_write_and_index_query() {
     assert!(!StoreError::from_sdk("dynamodb", second).is_retryable());
 
     let got = aws
-        .dynamodb
+        .dynamodb()
         .get_item()
         .table_name(&config.table_name)
         .key(schema::PK, s(&pk))
@@ -56,7 +56,7 @@ async fn table_put_get_conditional_write_and_index_query() {
     assert_eq!(item["status"], s("ACTIVE"), "the refused write changed nothing");
 
     let listed = aws
-        .dynamodb
+        .dynamodb()
         .query()
         .table_name(&config.table_name)
         .index_name(schema::GSI_BY_OWNER)
@@ -78,7 +78,7 @@ async fn presigned_put_then_presigned_get_round_trips_an_object() {
     let presign = PresigningConfig::expires_in(Duration::from_secs(300)).expect("expiry");
 
     let put_url = aws
-        .s3
+        .s3()
         .put_object()
         .bucket(&config.media_bucket)
         .key(&key)
@@ -97,12 +97,12 @@ async fn presigned_put_then_presigned_get_round_trips_an_object() {
     let uploaded = request.send().await.expect("upload");
     assert!(uploaded.status().is_success(), "upload status {}", uploaded.status());
 
-    let head = aws.s3.head_object().bucket(&config.media_bucket).key(&key).send().await.expect("head");
+    let head = aws.s3().head_object().bucket(&config.media_bucket).key(&key).send().await.expect("head");
     assert_eq!(head.content_length(), Some(body.len() as i64));
     assert_eq!(head.content_type(), Some("video/mp4"));
 
     let get_url = aws
-        .s3
+        .s3()
         .get_object()
         .bucket(&config.media_bucket)
         .key(&key)
@@ -120,7 +120,7 @@ async fn message_moves_to_dead_letter_queue_after_max_receive_count() {
     // A private queue pair with the publish queue's own redrive settings, so
     // this test never competes with others for messages on the real queue.
     let attributes = aws
-        .sqs
+        .sqs()
         .get_queue_attributes()
         .queue_url(&config.publish_queue_url)
         .attribute_names(aws_sdk_sqs::types::QueueAttributeName::RedrivePolicy)
@@ -136,12 +136,12 @@ async fn message_moves_to_dead_letter_queue_after_max_receive_count() {
     assert!(max_receive >= 1);
 
     let suffix = ulid::Ulid::new().to_string().to_lowercase();
-    let dlq_url = aws.sqs.create_queue().queue_name(format!("t-dlq-{suffix}")).send().await.expect("dlq");
+    let dlq_url = aws.sqs().create_queue().queue_name(format!("t-dlq-{suffix}")).send().await.expect("dlq");
     let dlq_url = dlq_url.queue_url().expect("dlq url").to_owned();
     let dlq_arn = format!("arn:aws:sqs:us-east-1:123456789012:t-dlq-{suffix}");
     let policy = serde_json::json!({"deadLetterTargetArn": dlq_arn, "maxReceiveCount": max_receive});
     let queue_url = aws
-        .sqs
+        .sqs()
         .create_queue()
         .queue_name(format!("t-q-{suffix}"))
         .attributes(aws_sdk_sqs::types::QueueAttributeName::RedrivePolicy, policy.to_string())
@@ -150,11 +150,11 @@ async fn message_moves_to_dead_letter_queue_after_max_receive_count() {
         .expect("queue");
     let queue_url = queue_url.queue_url().expect("queue url").to_owned();
 
-    aws.sqs.send_message().queue_url(&queue_url).message_body("publish post 1").send().await.expect("send");
+    aws.sqs().send_message().queue_url(&queue_url).message_body("publish post 1").send().await.expect("send");
     let mut receives = 0;
     for _ in 0..max_receive {
         let got = aws
-            .sqs
+            .sqs()
             .receive_message()
             .queue_url(&queue_url)
             .visibility_timeout(0)
@@ -166,11 +166,17 @@ async fn message_moves_to_dead_letter_queue_after_max_receive_count() {
     }
     assert_eq!(receives, max_receive, "delivered once per allowed receive");
     let after =
-        aws.sqs.receive_message().queue_url(&queue_url).wait_time_seconds(1).send().await.expect("receive");
+        aws.sqs().receive_message().queue_url(&queue_url).wait_time_seconds(1).send().await.expect("receive");
     assert!(after.messages().is_empty(), "the message left the source queue");
 
-    let dead =
-        aws.sqs.receive_message().queue_url(&dlq_url).wait_time_seconds(2).send().await.expect("dlq receive");
+    let dead = aws
+        .sqs()
+        .receive_message()
+        .queue_url(&dlq_url)
+        .wait_time_seconds(2)
+        .send()
+        .await
+        .expect("dlq receive");
     assert_eq!(dead.messages().len(), 1);
     assert_eq!(dead.messages()[0].body(), Some("publish post 1"));
 }
@@ -179,7 +185,7 @@ async fn message_moves_to_dead_letter_queue_after_max_receive_count() {
 async fn app_secret_holds_credentials_and_a_current_256_bit_key() {
     let (config, aws) = stack().await;
     let secret =
-        aws.secrets.get_secret_value().secret_id(&config.app_secret_id).send().await.expect("secret");
+        aws.secrets().get_secret_value().secret_id(&config.app_secret_id).send().await.expect("secret");
     let value: serde_json::Value =
         serde_json::from_str(secret.secret_string().expect("string")).expect("json");
     assert!(value["client_key"].as_str().is_some_and(|k| !k.is_empty()));

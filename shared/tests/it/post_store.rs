@@ -5,7 +5,7 @@ use std::sync::Arc;
 use aws_sdk_dynamodb::types::AttributeValue;
 use foundation::time_format::rfc3339;
 use shared::{
-    aws::AwsClients,
+    aws::Aws,
     config::StackConfig,
     post::{Post, PostKind, PostMode, PostSettings, PostStatus, PostStore, Transition, TransitionError},
 };
@@ -13,8 +13,8 @@ use time::{Duration, OffsetDateTime};
 
 async fn store() -> PostStore {
     let config = StackConfig::from_env().expect("stack env; run through `make test`");
-    let aws = AwsClients::load(&config).await;
-    PostStore::new(aws.dynamodb, config.table_name)
+    let aws = Aws::load(&config).await;
+    PostStore::new(aws.dynamodb(), config.table_name)
 }
 
 fn new_post(tenant: &str) -> Post {

@@ -9,7 +9,7 @@ use std::collections::BTreeSet;
 use aws_sdk_dynamodb::types::{KeyType, ProjectionType};
 use aws_sdk_sqs::types::QueueAttributeName;
 use serde_yaml::Value;
-use shared::{aws::AwsClients, config::StackConfig, schema};
+use shared::{aws::Aws, config::StackConfig, schema};
 
 struct Template {
     doc: Value,
@@ -83,7 +83,7 @@ impl Template {
 async fn table_keys_indexes_and_ttl_agree() {
     let template = Template::load();
     let config = StackConfig::from_env().expect("stack env; run `make test`");
-    let aws = AwsClients::load(&config).await;
+    let aws = Aws::load(&config).await;
     let table = template.resource("MainTable");
 
     let expected_name = template.physical_name("MainTable", "TableName");
@@ -101,7 +101,8 @@ async fn table_keys_indexes_and_ttl_agree() {
     assert_eq!(template_indexes, code_indexes, "template GSIs are shared::schema::INDEXES");
     assert_eq!(template.text(&table["TimeToLiveSpecification"]["AttributeName"]), schema::TTL_ATTRIBUTE);
 
-    let described = aws.dynamodb.describe_table().table_name(&expected_name).send().await.expect("describe");
+    let described =
+        aws.dynamodb().describe_table().table_name(&expected_name).send().await.expect("describe");
     let live = described.table().expect("table");
     let live_key = |schema: &[aws_sdk_dynamodb::types::KeySchemaElement], kind: KeyType| {
         schema.iter().find(|k| *k.key_type() == kind).map(|k| k.attribute_name().to_owned()).expect("key")
@@ -122,7 +123,7 @@ async fn table_keys_indexes_and_ttl_agree() {
         .collect();
     assert_eq!(live_indexes, code_indexes, "the local table has exactly the template's indexes");
 
-    let ttl = aws.dynamodb.describe_time_to_live().table_name(&expected_name).send().await.expect("ttl");
+    let ttl = aws.dynamodb().describe_time_to_live().table_name(&expected_name).send().await.expect("ttl");
     let ttl = ttl.time_to_live_description().expect("ttl description");
     assert_eq!(ttl.attribute_name(), Some(schema::TTL_ATTRIBUTE));
 }
@@ -131,7 +132,7 @@ async fn table_keys_indexes_and_ttl_agree() {
 async fn queues_and_redrive_agree() {
     let template = Template::load();
     let config = StackConfig::from_env().expect("stack env; run `make test`");
-    let aws = AwsClients::load(&config).await;
+    let aws = Aws::load(&config).await;
     let queue = template.resource("PublishQueue");
     let dlq = template.resource("PublishDeadLetterQueue");
 
@@ -145,7 +146,7 @@ async fn queues_and_redrive_agree() {
     let attrs = |url: String| {
         let aws = aws.clone();
         async move {
-            aws.sqs
+            aws.sqs()
                 .get_queue_attributes()
                 .queue_url(url)
                 .attribute_names(QueueAttributeName::All)
@@ -167,7 +168,7 @@ async fn queues_and_redrive_agree() {
     assert!(redrive["deadLetterTargetArn"].as_str().expect("dlq arn").ends_with(&format!(":{dlq_name}")));
     assert_eq!(live[&QueueAttributeName::VisibilityTimeout], template.text(&queue["VisibilityTimeout"]));
 
-    let dlq_url = aws.sqs.get_queue_url().queue_name(&dlq_name).send().await.expect("dlq exists");
+    let dlq_url = aws.sqs().get_queue_url().queue_name(&dlq_name).send().await.expect("dlq exists");
     let dlq_live = attrs(dlq_url.queue_url().expect("url").to_owned()).await;
     assert_eq!(
         dlq_live[&QueueAttributeName::MessageRetentionPeriod],
@@ -180,11 +181,11 @@ async fn queues_and_redrive_agree() {
 async fn bucket_and_secret_agree() {
     let template = Template::load();
     let config = StackConfig::from_env().expect("stack env; run `make test`");
-    let aws = AwsClients::load(&config).await;
+    let aws = Aws::load(&config).await;
 
     let bucket = template.physical_name("MediaBucket", "BucketName");
     assert_eq!(config.media_bucket, bucket);
-    let block = aws.s3.get_public_access_block().bucket(&bucket).send().await.expect("public access block");
+    let block = aws.s3().get_public_access_block().bucket(&bucket).send().await.expect("public access block");
     let block = block.public_access_block_configuration().expect("configuration");
     assert_eq!(
         (
@@ -196,12 +197,12 @@ async fn bucket_and_secret_agree() {
         (Some(true), Some(true), Some(true), Some(true))
     );
     let lifecycle =
-        aws.s3.get_bucket_lifecycle_configuration().bucket(&bucket).send().await.expect("lifecycle");
+        aws.s3().get_bucket_lifecycle_configuration().bucket(&bucket).send().await.expect("lifecycle");
     assert!(!lifecycle.rules().is_empty());
 
     let secret_name = template.physical_name("AppSecret", "Name");
     let described =
-        aws.secrets.describe_secret().secret_id(&config.app_secret_id).send().await.expect("secret");
+        aws.secrets().describe_secret().secret_id(&config.app_secret_id).send().await.expect("secret");
     assert_eq!(described.name(), Some(secret_name.as_str()));
 }
 

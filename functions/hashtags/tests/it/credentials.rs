@@ -6,12 +6,12 @@ use std::time::Duration;
 
 use hashtags::ResearchCredentials;
 use shared::vault::SecretCache;
-use shared::{aws::AwsClients, config::StackConfig};
+use shared::{aws::Aws, config::StackConfig};
 
 #[tokio::test]
 async fn research_keys_come_from_the_app_secret_and_are_cached() {
     let config = StackConfig::from_env().expect("stack env: run with .local/stack.env exported");
-    let aws = AwsClients::load(&config).await;
+    let aws = Aws::load(&config).await;
     let name = format!("hashtags-test/{}", ulid::Ulid::new());
     let secret = serde_json::json!({
         "client_key": "app-key", "client_secret": "app-secret-value",
@@ -20,7 +20,7 @@ async fn research_keys_come_from_the_app_secret_and_are_cached() {
         "current_key_id": "k1", "keys": {"k1": "AQIDBAUGBwgJCgsMDQ4PEBESExQVFhcYGRobHB0eHyA="},
     });
     let created = aws
-        .secrets
+        .secrets()
         .create_secret()
         .name(&name)
         .secret_string(secret.to_string())
@@ -29,7 +29,7 @@ async fn research_keys_come_from_the_app_secret_and_are_cached() {
         .expect("secret");
     let id = created.arn().expect("arn").to_owned();
 
-    let adapter = SecretCache::new(aws.secrets.clone(), &id, Duration::from_secs(300));
+    let adapter = SecretCache::new(aws.secrets(), &id, Duration::from_secs(300));
     let credentials = adapter.research_credentials().await.expect("read").expect("configured");
     assert_eq!(credentials.client_key.0, "research-key");
     assert_eq!(credentials.client_secret.expose_secret(), "research-secret-value");
@@ -42,7 +42,7 @@ async fn research_keys_come_from_the_app_secret_and_are_cached() {
         "client_key": "app-key", "client_secret": "app-secret-value",
         "current_key_id": "k1", "keys": {"k1": "AQIDBAUGBwgJCgsMDQ4PEBESExQVFhcYGRobHB0eHyA="},
     });
-    aws.secrets
+    aws.secrets()
         .put_secret_value()
         .secret_id(&id)
         .secret_string(rotated.to_string())
@@ -51,10 +51,10 @@ async fn research_keys_come_from_the_app_secret_and_are_cached() {
         .expect("rotate");
     let again = adapter.research_credentials().await.expect("read").expect("configured");
     assert_eq!(again.client_key.0, "research-key");
-    let fresh = SecretCache::new(aws.secrets.clone(), &id, Duration::from_secs(300));
+    let fresh = SecretCache::new(aws.secrets(), &id, Duration::from_secs(300));
     let app = fresh.research_credentials().await.expect("read").expect("configured");
     assert_eq!(app.client_key.0, "app-key", "without research keys the app's own are used");
-    aws.secrets
+    aws.secrets()
         .delete_secret()
         .secret_id(&id)
         .force_delete_without_recovery(true)

@@ -73,7 +73,7 @@ async fn an_undecryptable_token_fails_the_disconnect_and_changes_nothing() {
     // Another account's sealed token: authentic, but bound to that account.
     let other = w.connect(&w.tenant().await, "fit_with_lee").await;
     let moved = w.account(&other).await.sealed_access_token.expect("sealed");
-    edit_account(&w.aws.dynamodb, &w.table, &id, "sealed_access_token", &moved).await;
+    edit_account(&w.aws.dynamodb(), &w.table, &id, "sealed_access_token", &moved).await;
 
     let reply = w.disconnect(&id, Some(&tenant.key)).await;
     assert_eq!(reply.status, 500, "{}", reply.text);

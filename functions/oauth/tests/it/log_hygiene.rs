@@ -48,7 +48,7 @@ async fn no_secret_of_the_whole_flow_appears_in_any_log_line() {
     assert_eq!(w.token_calls("refresh_token").await, 1, "the flow includes a refresh");
     secrets.extend(stored_tokens("rotated token").await);
     assert!(secrets.iter().any(|(_, s)| s == token.expose_secret()));
-    let stored = w.aws.secrets.get_secret_value().secret_id(&w.app.secret_id).send().await.expect("secret");
+    let stored = w.aws.secrets().get_secret_value().secret_id(&w.app.secret_id).send().await.expect("secret");
     let json: serde_json::Value =
         serde_json::from_str(stored.secret_string().expect("string")).expect("json");
     for key in json["keys"].as_object().expect("keys").values() {

@@ -37,7 +37,7 @@ async fn due_partition(w: &World, post: &Post) -> Option<String> {
     let (pk, sk) = schema::keys::post(&post.tenant, &post.id);
     let item = w
         .aws
-        .dynamodb
+        .dynamodb()
         .get_item()
         .table_name(&w.table)
         .key(schema::PK, s(pk))

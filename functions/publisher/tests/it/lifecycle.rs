@@ -130,14 +130,14 @@ async fn a_poison_message_reaches_the_dead_letter_queue_after_max_receive_count(
     let dlq = std::env::var("PUBLISH_DEAD_LETTER_QUEUE_URL").expect("PUBLISH_DEAD_LETTER_QUEUE_URL");
     // Not a publish message: no publisher can ever handle it.
     let body = format!("{{\"kind\":\"Unpublishable\",\"marker\":\"poison-{}\"}}", ulid::Ulid::new());
-    w.aws.sqs.send_message().queue_url(&queue).message_body(&body).send().await.expect("send");
+    w.aws.sqs().send_message().queue_url(&queue).message_body(&body).send().await.expect("send");
 
     let deadline = tokio::time::Instant::now() + Duration::from_secs(200);
     let found = loop {
         // Peek without hiding other tests' dead letters from them.
         let answer = w
             .aws
-            .sqs
+            .sqs()
             .receive_message()
             .queue_url(&dlq)
             .max_number_of_messages(10)
@@ -167,7 +167,7 @@ async fn a_poison_message_reaches_the_dead_letter_queue_after_max_receive_count(
     assert!(received >= max, "received {received} times before the DLQ (maxReceiveCount {max})");
     // Out of the publish queue for good.
     w.aws
-        .sqs
+        .sqs()
         .delete_message()
         .queue_url(&dlq)
         .receipt_handle(found.receipt_handle().expect("handle"))
@@ -229,7 +229,7 @@ async fn oauth_connect(w: &World, key: &str, username: &str) -> String {
 #[tokio::test]
 async fn reconnecting_after_authorization_removed_resumes_held_posts_and_they_publish() {
     let w = World::start().await;
-    let tenants = TenantStore::new(w.aws.dynamodb.clone(), std::env::var("TABLE_NAME").expect("TABLE_NAME"));
+    let tenants = TenantStore::new(w.aws.dynamodb(), std::env::var("TABLE_NAME").expect("TABLE_NAME"));
     let creators: Value = w
         .http
         .get(format!("{}/_sandbox/creators", w.sandbox))

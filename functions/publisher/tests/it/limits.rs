@@ -92,7 +92,7 @@ pub async fn counter(w: &World, account: &str, kind: &str, window: &str) -> u64 
     let (pk, sk) = schema::keys::account_calls(account, kind, window);
     let item = w
         .aws
-        .dynamodb
+        .dynamodb()
         .get_item()
         .table_name(table())
         .key(schema::PK, s(pk))
@@ -279,7 +279,7 @@ async fn a_creator_at_the_daily_cap_waits_for_the_next_utc_day_without_an_init()
     let today = OffsetDateTime::now_utc();
     let (pk, sk) = schema::keys::account_calls(&account.id, "posts", &iso_date(today.date()));
     w.aws
-        .dynamodb
+        .dynamodb()
         .put_item()
         .table_name(table())
         .item(schema::PK, s(pk))
@@ -312,7 +312,7 @@ async fn a_creator_at_the_daily_cap_waits_for_the_next_utc_day_without_an_init()
     let (pk, sk) = schema::keys::post(&post.tenant, &post.id);
     let item = w
         .aws
-        .dynamodb
+        .dynamodb()
         .get_item()
         .table_name(table())
         .key(schema::PK, s(pk))
@@ -351,7 +351,7 @@ async fn an_init_slot_reopens_a_window_after_tiktoks_answer_not_after_it_was_tak
     let table = std::env::var("TABLE_NAME").expect("TABLE_NAME");
     let limits =
         Limits { init_per_minute: 1, creator_info_per_minute: 1, status_per_minute: 1, posts_per_day: 1 };
-    let limiter = Limiter::new(w.aws.dynamodb.clone(), table, limits);
+    let limiter = Limiter::new(w.aws.dynamodb(), table, limits);
     let account = format!("limits-{}", ulid::Ulid::new());
     let taken = OffsetDateTime::now_utc().replace_nanosecond(0).expect("whole second");
     let answered = taken + time::Duration::seconds(9);

@@ -183,7 +183,7 @@ impl World {
         };
         let queue = std::env::var("PUBLISH_QUEUE_URL").expect("PUBLISH_QUEUE_URL");
         self.aws
-            .sqs
+            .sqs()
             .send_message()
             .queue_url(queue)
             .message_body(message.encode())
@@ -204,7 +204,7 @@ impl World {
         let past = time::OffsetDateTime::now_utc() - time::Duration::seconds(2);
         let (pk, sk) = shared::schema::keys::post(&post.tenant, &post.id);
         self.aws
-            .dynamodb
+            .dynamodb()
             .update_item()
             .table_name(std::env::var("TABLE_NAME").expect("TABLE_NAME"))
             .key(shared::schema::PK, AttributeValue::S(pk))

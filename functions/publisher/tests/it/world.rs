@@ -9,7 +9,7 @@ use aws_sdk_s3::primitives::ByteStream;
 use foundation::time_format::rfc3339;
 use serde_json::Value;
 use shared::account::{Account, AccountStore, Connection};
-use shared::aws::AwsClients;
+use shared::aws::Aws;
 use shared::config::StackConfig;
 use shared::media::probe::MediaFacts;
 use shared::media::store::{MediaItem, MediaStatus, MediaStore};
@@ -20,7 +20,7 @@ use shared::vault::SecretCache;
 use time::OffsetDateTime;
 
 pub struct World {
-    pub aws: AwsClients,
+    pub aws: Aws,
     pub posts: PostStore,
     pub media: MediaStore,
     pub accounts: AccountStore,
@@ -38,13 +38,13 @@ fn var(name: &str) -> String {
 impl World {
     pub async fn start() -> Self {
         let config = StackConfig::from_env().expect("stack env");
-        let aws = AwsClients::load(&config).await;
+        let aws = Aws::load(&config).await;
         let table = &config.table_name;
         Self {
-            posts: PostStore::new(aws.dynamodb.clone(), table),
-            media: MediaStore::new(aws.dynamodb.clone(), aws.s3.clone(), table, &config.media_bucket),
-            accounts: AccountStore::new(aws.dynamodb.clone(), table),
-            secrets: SecretCache::for_stack(aws.secrets.clone(), &config),
+            posts: PostStore::new(aws.dynamodb(), table),
+            media: MediaStore::new(aws.dynamodb(), aws.s3(), table, &config.media_bucket),
+            accounts: AccountStore::new(aws.dynamodb(), table),
+            secrets: SecretCache::for_stack(aws.secrets(), &config),
             http: reqwest::Client::builder()
                 .redirect(reqwest::redirect::Policy::none())
                 .build()
@@ -78,7 +78,7 @@ impl World {
         let size = bytes.len() as u64;
         let mut item = MediaStore::new_item(tenant, content_type, size, None);
         self.aws
-            .s3
+            .s3()
             .put_object()
             .bucket(self.media.bucket())
             .key(&item.key)

@@ -169,7 +169,7 @@ async fn every_kind_of_undecryptable_token_fails_with_its_kind_and_changes_nothi
             // Another account's sealed token, moved here.
             _ => donor.sealed_refresh_token.clone().expect("donor"),
         };
-        edit_account(&w.aws.dynamodb, &w.table, &account.id, "sealed_refresh_token", &corrupted).await;
+        edit_account(&w.aws.dynamodb(), &w.table, &account.id, "sealed_refresh_token", &corrupted).await;
         cases.push((kind, account, corrupted));
     }
     // The donor is intact: its refresh is the only one that reaches TikTok.

@@ -10,15 +10,15 @@ use std::process::ExitCode;
 
 use demo::walk::Walk;
 use serde_json::json;
-use shared::{aws::AwsClients, config::StackConfig, tenant::TenantStore};
+use shared::{aws::Aws, config::StackConfig, tenant::TenantStore};
 use testkit::media_files;
 
 async fn run() -> Result<(), String> {
     let config = StackConfig::from_env().map_err(|e| e.to_string())?;
     let api =
         std::env::var("API_URL").map_err(|_| "API_URL is missing; source .local/stack.env".to_owned())?;
-    let aws = AwsClients::load(&config).await;
-    let (tenant, key) = TenantStore::new(aws.dynamodb, &config.table_name)
+    let aws = Aws::load(&config).await;
+    let (tenant, key) = TenantStore::new(aws.dynamodb(), &config.table_name)
         .create_tenant("demo agency")
         .await
         .map_err(|e| e.to_string())?;

@@ -18,7 +18,7 @@ use demo::walk::{get_json, Walk};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
-use shared::{aws::AwsClients, config::StackConfig, tenant::TenantStore};
+use shared::{aws::Aws, config::StackConfig, tenant::TenantStore};
 use testkit::media_files;
 use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
@@ -46,8 +46,8 @@ async fn run() -> Result<(), String> {
         std::env::var("API_URL").map_err(|_| "API_URL is missing; source .local/stack.env".to_owned())?;
     let sandbox =
         std::env::var("TIKTOK_SANDBOX_URL").map_err(|_| "TIKTOK_SANDBOX_URL is missing".to_owned())?;
-    let aws = AwsClients::load(&config).await;
-    let (tenant, key) = TenantStore::new(aws.dynamodb, &config.table_name)
+    let aws = Aws::load(&config).await;
+    let (tenant, key) = TenantStore::new(aws.dynamodb(), &config.table_name)
         .create_tenant("demo publishing studio")
         .await
         .map_err(|e| e.to_string())?;

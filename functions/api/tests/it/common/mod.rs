@@ -7,7 +7,7 @@
 
 use api::{config::ApiConfig, handle, Deps};
 use secrecy::ExposeSecret;
-use shared::aws::AwsClients;
+use shared::aws::Aws;
 use shared::config::FunctionConfig;
 pub use testkit::{Call, Reply};
 
@@ -24,7 +24,7 @@ pub async fn deps(overrides: &[(&str, &str)]) -> Deps {
     // Logs of a failing test are shown by the test runner.
     shared::telemetry::init();
     let config = ApiConfig::read(testkit::env_with(overrides)).expect("stack env; run through `make test`");
-    let aws = AwsClients::load(&config.stack).await;
+    let aws = Aws::load(&config.stack).await;
     Deps::new(config, &aws).await.expect("deps")
 }
 
@@ -43,7 +43,7 @@ impl World {
     /// The world with configuration `overrides` on top of the sandbox's.
     pub async fn with(overrides: &[(&str, &str)]) -> Self {
         let config = shared::config::StackConfig::from_env().expect("stack env; run through `make test`");
-        let aws = AwsClients::load(&config).await;
+        let aws = Aws::load(&config).await;
         let app = testkit::tiktok::SandboxApp::start(&aws, |_| {}).await;
         let mut vars = app.env();
         vars.push(("CORS_ALLOWED_ORIGINS", "https://app.example"));

@@ -12,7 +12,7 @@ use dispatcher::{config::DispatcherConfig, handle, Deps, Summary};
 use foundation::time_format::rfc3339;
 use lambda_runtime::{Context, LambdaEvent};
 use shared::{
-    aws::AwsClients,
+    aws::Aws,
     config::{EnvReader, StackConfig},
     emf::{MetricLines, Metrics},
     post::{queue::PublishMessage, Post, PostStatus, PostStore, Transition},
@@ -50,14 +50,14 @@ impl World {
     /// With dispatcher variables overridden (`DISPATCH_MAX_POSTS`, ...).
     pub async fn start_with(vars: &[(&str, &str)]) -> Self {
         let stack = StackConfig::from_env().expect("stack env; source the stack's stack.env");
-        let aws = AwsClients::load(&stack).await;
+        let aws = Aws::load(&stack).await;
         let isolated = Isolated::create(&aws).await;
         let mut overrides = isolated.env();
         overrides.extend(vars.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())));
         let env = EnvReader::new(move |k| overrides.get(k).cloned().or_else(|| std::env::var(k).ok()));
         let config = DispatcherConfig::read(env).expect("config");
         let (metrics, lines) = Metrics::in_memory(config.metrics_namespace.clone(), "dispatcher");
-        let posts = PostStore::new(aws.dynamodb.clone(), &isolated.table);
+        let posts = PostStore::new(aws.dynamodb(), &isolated.table);
         let deps = Deps::new(config, &aws, metrics);
         Self { isolated, deps, metrics: lines, posts }
     }

@@ -16,7 +16,7 @@ use hashtags::{config::HashtagsConfig, handle, Deps, Ports};
 use hashtags::{AccountId, CreatorAccount, CreatorTokens, CreatorTokensError, StaticCredentials};
 use secrecy::ExposeSecret;
 use serde_json::Value;
-use shared::{aws::AwsClients, config::EnvReader, tenant::TenantId};
+use shared::{aws::Aws, config::EnvReader, tenant::TenantId};
 pub use testkit::{Call, Reply};
 use tiktok::{AppCredentials, AuthCode, ClientKey, ClientSecret, TikTokClient, TikTokConfig};
 use tiktok_sandbox::RunningSandbox;
@@ -92,7 +92,7 @@ impl World {
         vars.extend(setup.env.into_iter().map(|(k, v)| (k.to_owned(), v)));
         let env = EnvReader::new(move |k| vars.get(k).cloned().or_else(|| std::env::var(k).ok()));
         let config = HashtagsConfig::read(env).expect("stack env: run with .local/stack.env exported");
-        let aws = AwsClients::load(&config.stack).await;
+        let aws = Aws::load(&config.stack).await;
         let creators = Arc::new(SandboxCreators::default());
         let credentials = AppCredentials {
             client_key: ClientKey(client_key.clone()),
@@ -105,7 +105,7 @@ impl World {
             research_credentials: Arc::new(StaticCredentials(Some(credentials))),
             narrative_key: setup.narrative_key.map(|k| k.to_owned().into()),
         };
-        let deps = Deps::new(config, &aws, ports).expect("deps");
+        let deps = Deps::new(config, &aws.dynamodb(), ports).expect("deps");
         let http =
             reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().expect("http");
         Self { deps, sandbox, http, creators, client_key }

@@ -9,7 +9,7 @@ use std::collections::HashMap;
 use aws_sdk_dynamodb::types::AttributeValue;
 use oauth::{config::OauthConfig, handle, state::state_key, Deps};
 use secrecy::ExposeSecret;
-use shared::{account::Account, aws::AwsClients, config::StackConfig, dynamo::s, schema, vault::KeyRing};
+use shared::{account::Account, aws::Aws, config::StackConfig, dynamo::s, schema, vault::KeyRing};
 use testkit::tiktok::SandboxApp;
 pub use testkit::{Call, Reply};
 use url::Url;
@@ -21,7 +21,7 @@ pub const ALLOWLIST: &str = "https://app.example/connected,https://app.example/s
 pub struct World {
     pub app: SandboxApp,
     pub deps: Deps,
-    pub aws: AwsClients,
+    pub aws: Aws,
     pub table: String,
 }
 
@@ -56,7 +56,7 @@ impl World {
     /// access tokens live `access_ttl` seconds.
     pub async fn start(access_ttl: i64) -> Self {
         let stack = StackConfig::from_env().expect("stack env; source .local/stack.env");
-        let aws = AwsClients::load(&stack).await;
+        let aws = Aws::load(&stack).await;
         let app = SandboxApp::start(&aws, |s| s.access_token_ttl_secs = access_ttl).await;
         let mut vars = app.env();
         vars.extend([
@@ -128,7 +128,7 @@ impl World {
     /// The stored pending login of a state, if any.
     pub async fn state_item(&self, state: &str) -> Option<HashMap<String, AttributeValue>> {
         let key = schema::keys::oauth_state(&state_key(state));
-        shared::dynamo::read_item(&self.aws.dynamodb, &self.table, key).await.expect("get state")
+        shared::dynamo::read_item(&self.aws.dynamodb(), &self.table, key).await.expect("get state")
     }
 
     /// Sets (`Some`) or removes (`None`) one attribute of a pending login.
@@ -136,7 +136,7 @@ impl World {
         let (pk, sk) = schema::keys::oauth_state(&state_key(state));
         let update = self
             .aws
-            .dynamodb
+            .dynamodb()
             .update_item()
             .table_name(&self.table)
             .key(schema::PK, s(pk))

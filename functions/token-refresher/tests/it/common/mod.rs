@@ -10,7 +10,7 @@ use aws_lambda_events::eventbridge::EventBridgeEvent;
 use lambda_runtime::{Context, LambdaEvent};
 use shared::{
     account::{Account, Connection},
-    aws::AwsClients,
+    aws::Aws,
     config::StackConfig,
     emf::{MetricLines, Metrics},
 };
@@ -21,7 +21,7 @@ pub struct World {
     pub app: SandboxApp,
     pub deps: Deps,
     pub metrics: MetricLines,
-    pub aws: AwsClients,
+    pub aws: Aws,
     pub table: String,
 }
 
@@ -41,7 +41,7 @@ impl World {
     /// access tokens live `access_ttl` seconds.
     pub async fn start(access_ttl: i64) -> Self {
         let stack = StackConfig::from_env().expect("stack env; source .local/stack.env");
-        let aws = AwsClients::load(&stack).await;
+        let aws = Aws::load(&stack).await;
         let app = SandboxApp::start(&aws, |s| s.access_token_ttl_secs = access_ttl).await;
         let mut vars = app.env();
         vars.push(("REFRESH_WINDOW_SECS", "1800"));

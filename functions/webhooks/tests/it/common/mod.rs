@@ -14,7 +14,7 @@ use foundation::time_format::rfc3339;
 use lambda_http::request::from_str;
 use shared::{
     account::{Account, Connection},
-    aws::AwsClients,
+    aws::Aws,
     config::{EnvReader, StackConfig},
     dynamo::s,
     emf::{MetricLines, Metrics},
@@ -57,7 +57,7 @@ pub struct World {
     pub app: SandboxApp,
     pub deps: Deps,
     pub metrics: MetricLines,
-    pub aws: AwsClients,
+    pub aws: Aws,
     pub table: String,
     /// Posts and accounts of this test belong to this tenant.
     pub tenant: String,
@@ -66,7 +66,7 @@ pub struct World {
 impl World {
     pub async fn start() -> Self {
         let stack = StackConfig::from_env().expect("stack env; source .local/stack.env");
-        let aws = AwsClients::load(&stack).await;
+        let aws = Aws::load(&stack).await;
         let app = SandboxApp::start(&aws, |_| {}).await;
         let overrides: HashMap<String, String> = [
             ("APP_SECRET_ID", app.secret_id.as_str()),
@@ -194,7 +194,7 @@ impl World {
     /// The de-duplication mark of a body, if written.
     pub async fn mark(&self, body: &str) -> Option<HashMap<String, AttributeValue>> {
         let key = schema::keys::webhook_delivery(&delivery_hash(body.as_bytes()));
-        shared::dynamo::read_item(&self.aws.dynamodb, &self.table, key).await.expect("get mark")
+        shared::dynamo::read_item(&self.aws.dynamodb(), &self.table, key).await.expect("get mark")
     }
 
     /// How many EMF lines carry `metric` with every one of `dimensions`.
