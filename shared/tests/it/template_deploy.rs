@@ -580,3 +580,29 @@ fn template_outputs_the_readme_deploy_guide_names() {
     let deploy = guide.lines().position(|l| l.trim_start().starts_with("sam deploy")).expect("sam deploy");
     assert!(export < deploy, "sam build and sam deploy both run with .local/venv/bin on PATH");
 }
+
+#[test]
+fn template_every_route_is_throttled_and_analyses_tighter() {
+    let doc = Doc::load();
+    let stage = doc.props("HttpApiStage");
+    let default = &stage["DefaultRouteSettings"];
+    for (setting, parameter) in
+        [("ThrottlingBurstLimit", "ApiThrottleBurst"), ("ThrottlingRateLimit", "ApiThrottleRate")]
+    {
+        assert_eq!(
+            intrinsic(&default[setting]),
+            Some(("!Ref".to_owned(), parameter.to_owned())),
+            "every route's {setting} comes from {parameter}"
+        );
+        let value: u64 = doc.param_default(parameter).parse().expect("a number");
+        assert!(value >= 1, "{parameter} is a real limit");
+    }
+    let analysis = &stage["RouteSettings"]["GET /hashtags/{tag}/analysis"];
+    for (setting, parameter) in
+        [("ThrottlingBurstLimit", "ApiThrottleBurst"), ("ThrottlingRateLimit", "ApiThrottleRate")]
+    {
+        let tight = scalar(&analysis[setting]).and_then(|v| v.parse::<u64>().ok()).expect("analysis limit");
+        let general: u64 = doc.param_default(parameter).parse().expect("a number");
+        assert!(tight < general, "analyses cost TikTok calls: {setting} {tight} < {general}");
+    }
+}

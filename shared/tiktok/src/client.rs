@@ -187,8 +187,31 @@ pub(crate) fn retry_after(response: &Response) -> Option<Duration> {
     value.trim().parse::<u64>().ok().map(Duration::from_secs)
 }
 
-pub(crate) async fn read_body(response: Response, mutation: Mutation) -> Result<bytes::Bytes, TikTokError> {
-    response.bytes().await.map_err(|e| classify_transport(&e, mutation))
+/// The most an answer of TikTok may hold. The largest real answers (a page of
+/// 100 research videos) are tens of kilobytes: a bigger body is a broken or
+/// hostile peer, refused before it fills the function's memory.
+pub const MAX_ANSWER_BYTES: usize = 4 * 1024 * 1024;
+
+/// Reads the body as it streams in, stopping at [`MAX_ANSWER_BYTES`]; a
+/// 2xx answer too large to read after a mutating call is ambiguous.
+pub(crate) async fn read_body(
+    mut response: Response,
+    mutation: Mutation,
+) -> Result<bytes::Bytes, TikTokError> {
+    let status = response.status();
+    let mut body = bytes::BytesMut::new();
+    while let Some(chunk) = response.chunk().await.map_err(|e| classify_transport(&e, mutation))? {
+        if body.len().saturating_add(chunk.len()) > MAX_ANSWER_BYTES {
+            return Err(unreadable(
+                status,
+                mutation,
+                format!("answer larger than {MAX_ANSWER_BYTES} bytes"),
+                None,
+            ));
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body.freeze())
 }
 
 fn failure(status: StatusCode, code: String, message: String, log_id: Option<String>) -> ApiFailure {

@@ -25,6 +25,8 @@ enum Behaviour {
     Answer,
     Slow,
     Fail,
+    /// A valid completion padded to a megabyte: more than any summary needs.
+    Oversized,
 }
 
 async fn completions(
@@ -44,6 +46,11 @@ async fn completions(
             (StatusCode::OK, Json(json!({"choices": []})))
         }
         Behaviour::Fail => (StatusCode::INTERNAL_SERVER_ERROR, Json(json!({"error": "boom"}))),
+        Behaviour::Oversized => {
+            let padding = "x".repeat(1024 * 1024);
+            let message = json!({"role": "assistant", "content": "fine", "padding": padding});
+            (StatusCode::OK, Json(json!({"choices": [{"message": message}]})))
+        }
     }
 }
 
@@ -116,4 +123,15 @@ async fn a_failing_endpoint_leaves_the_numbers_and_says_the_summary_is_unavailab
     assert_eq!(again.header("x-cache"), Some("hit"));
     assert_eq!(again.body["summary"]["status"], "unavailable");
     assert_eq!(seen.0.lock().expect("lock").len(), 2);
+}
+
+#[tokio::test]
+async fn an_oversized_answer_is_not_read_and_the_summary_is_unavailable() {
+    let (url, seen) = endpoint(Behaviour::Oversized).await;
+    let h = world(url).await;
+    let tenant = h.tenant().await;
+    let reply = h.get("/hashtags/dance/analysis?source=research&days=14", &tenant.key).await;
+    assert_eq!(reply.status, 200, "{}", reply.text);
+    assert_eq!(reply.body["summary"], json!({"status": "unavailable", "message": "summary unavailable"}));
+    assert_eq!(seen.0.lock().expect("lock").len(), 1, "the endpoint was asked");
 }

@@ -86,6 +86,26 @@ async fn unreadable_success_after_init_is_ambiguous() {
     assert_eq!(err.class(), ErrorClass::Ambiguous);
 }
 
+/// A well-formed envelope padded past the answer cap: the client stops reading
+/// at the cap instead of holding the whole body.
+fn oversized() -> Reply {
+    let padding = "a".repeat(tiktok::client::MAX_ANSWER_BYTES);
+    let body = serde_json::json!({"data": {"padding": padding}, "error": {"code": "ok", "message": "", "log_id": "L1"}});
+    json(200, body)
+}
+
+#[tokio::test]
+async fn an_answer_past_the_size_cap_is_refused_and_after_init_is_ambiguous() {
+    let (base, _) = serve(vec![oversized()]).await;
+    let err = client(&base).creator_info(&token()).await.unwrap_err();
+    assert!(err.to_string().contains("answer larger than"), "{err}");
+    assert_ne!(err.class(), ErrorClass::Ambiguous, "a read is never ambiguous: {err:?}");
+    let (base, log) = serve(vec![oversized()]).await;
+    let err = client(&base).init_video(&token(), &video_init()).await.unwrap_err();
+    assert_eq!(err.class(), ErrorClass::Ambiguous, "TikTok took the init: {err:?}");
+    assert_eq!(log.lock().unwrap().len(), 1);
+}
+
 #[tokio::test]
 async fn redirects_are_not_followed() {
     let redirect = Reply::Respond {
