@@ -74,6 +74,10 @@ for s in json.load(sys.stdin)["sources"]:
         print("    %-40s %3d invocations (%s), %d errors" % (s["name"], s["invocations"], what, s["errors"]))
 '
 
+step "Log scrubbing: no secret the demo handled appears in any function's log line"
+.local/venv/bin/python infra/local/scrub_logs.py --env-file .local/stack.env \
+  .local/logs/watch.log .local/logs/event-sources.log
+
 step "Summary"
 echo "  moto server, resources from template.yaml, api function served by cargo lambda watch: all answered."
 echo "  Intake API: media slots, presigned uploads, READY/REJECTED verdicts with measured values, 400/401 refusals."

@@ -30,8 +30,16 @@ set -a
 source .local/stack.env
 set +a
 
+status=0
 if [[ $runner == nextest ]]; then
-  cargo nextest run --workspace --locked --no-fail-fast
+  cargo nextest run --workspace --locked --no-fail-fast || status=$?
 else
-  cargo test --workspace --locked --no-fail-fast
+  cargo test --workspace --locked --no-fail-fast || status=$?
 fi
+
+# The log-scrubbing check, while the stack still holds what the run handled:
+# no token, code, verifier, key, API key or caption in any line the functions
+# (under watch) or the event sources wrote.
+.local/venv/bin/python infra/local/scrub_logs.py --env-file .local/stack.env \
+  .local/logs/watch.log .local/logs/event-sources.log || status=1
+exit "$status"

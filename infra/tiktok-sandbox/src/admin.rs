@@ -28,6 +28,7 @@ pub fn routes() -> Router<Shared> {
         .route("/_sandbox/settings", get(settings).patch(patch_settings).put(patch_settings))
         .route("/_sandbox/clock/advance", post(advance_clock))
         .route("/_sandbox/webhooks", get(webhooks))
+        .route("/_sandbox/credentials", get(credentials))
         .route("/_sandbox/reset", post(reset))
         .route("/_sandbox/creators", get(creators))
         .route("/_sandbox/dataset", get(dataset))
@@ -175,6 +176,10 @@ async fn advance_clock(State(state): State<Shared>, Json(body): Json<Advance>) -
 async fn webhooks(State(state): State<Shared>) -> Json<Value> {
     let log = state.webhook_log.lock().unwrap_or_else(|e| e.into_inner()).clone();
     Json(json!({"deliveries": log}))
+}
+
+async fn credentials(State(state): State<Shared>) -> Json<Value> {
+    Json(json!({"credentials": state.credentials()}))
 }
 
 async fn reset(State(state): State<Shared>) -> StatusCode {

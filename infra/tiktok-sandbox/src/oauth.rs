@@ -76,6 +76,7 @@ pub async fn authorize(State(state): State<Shared>, Query(q): Query<Params>) -> 
         .creator_by_username(username)
         .ok_or_else(|| invalid_request("sandbox_user is not a sandbox creator"))?;
     let code = random_token("code.");
+    state.remember("authorization_code", &code);
     state.store().codes.insert(
         code.clone(),
         AuthCode {
@@ -99,6 +100,7 @@ pub async fn token(State(state): State<Shared>, Form(form): Form<Params>) -> Res
         "refresh_token" => refresh(&state, &form)?,
         "client_credentials" => {
             let token = random_token("clt.");
+            state.remember("client_token", &token);
             let expires_at_ms = state.now_ms() + APP_TOKEN_TTL_SECS * 1000;
             let record = AccessToken {
                 open_id: None,
@@ -128,6 +130,7 @@ fn exchange_code(state: &Sandbox, form: &Params) -> Result<Value, OAuthError> {
     if let Some(challenge) = &grant.code_challenge {
         let verifier =
             param(form, "code_verifier").ok_or_else(|| invalid_request("code_verifier is required"))?;
+        state.remember("pkce_verifier", verifier);
         if !(43..=128).contains(&verifier.len()) {
             return Err(invalid_request("code_verifier must be 43 to 128 characters"));
         }
@@ -163,6 +166,8 @@ fn issue(store: &mut Store, state: &Sandbox, open_id: &str, scopes: Vec<String>)
     let now = state.now_ms();
     let access = random_token("act.");
     let refresh = random_token("rft.");
+    state.remember("access_token", &access);
+    state.remember("refresh_token", &refresh);
     store.refresh.insert(
         refresh.clone(),
         RefreshToken {

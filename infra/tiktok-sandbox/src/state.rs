@@ -31,6 +31,11 @@ pub struct Sandbox {
     pub webhook_client: reqwest::Client,
     /// Every webhook delivery, for `/_sandbox/webhooks` (shared with delivery tasks).
     pub webhook_log: Arc<Mutex<Vec<WebhookRecord>>>,
+    /// Every credential the sandbox issued or was shown (codes, tokens, PKCE
+    /// verifiers) by kind, for `/_sandbox/credentials`: what the log-scrubbing
+    /// check searches the functions' logs for. Kept across `reset`, so no test
+    /// can hide a leak from the check that runs after the suite.
+    credentials: Mutex<BTreeMap<&'static str, Vec<String>>>,
 }
 
 #[derive(Default)]
@@ -134,6 +139,7 @@ impl Sandbox {
             puller,
             webhook_client,
             webhook_log: Arc::default(),
+            credentials: Mutex::default(),
         })
     }
 
@@ -183,6 +189,19 @@ impl Sandbox {
 }
 
 /// An opaque random token with a TikTok-like prefix.
+impl Sandbox {
+    /// Records a credential of `kind` the sandbox issued or was shown.
+    pub fn remember(&self, kind: &'static str, value: &str) {
+        let mut seen = self.credentials.lock().unwrap_or_else(|e| e.into_inner());
+        seen.entry(kind).or_default().push(value.to_owned());
+    }
+
+    /// Every credential remembered so far, by kind.
+    pub fn credentials(&self) -> BTreeMap<&'static str, Vec<String>> {
+        self.credentials.lock().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+}
+
 pub fn random_token(prefix: &str) -> String {
     use rand::Rng;
     let bytes: [u8; 24] = rand::rng().random();
