@@ -10,7 +10,7 @@ VENV_BIN := .local/venv/bin
 export CARGO_TARGET_DIR ?= $(CURDIR)/target
 export CARGO_TERM_COLOR ?= never
 
-.PHONY: help tools up down urls test lint demo tenant build
+.PHONY: help tools up down urls test lint demo tenant build fuzz
 
 help:
 	@echo "make demo   - bring the local stack up, run the end-to-end scenario, print a summary, stop"
@@ -19,6 +19,7 @@ help:
 	@echo "make down   - stop what 'make up' started"
 	@echo "make tenant NAME=acme - create a tenant on the running stack; prints its API key last"
 	@echo "make lint   - rustfmt, clippy -D warnings, cfn-lint and sam validate --lint"
+	@echo "make fuzz   - libFuzzer on every parser of outside input, FUZZ_SECONDS (60) each; make test replays the corpus"
 	@echo "make build  - sam build: every function for arm64 (cargo-lambda, no Docker); prints each bootstrap's size"
 
 tools:
@@ -61,3 +62,9 @@ demo: tools
 # invalidates, the dev builds of make test.
 build:
 	@CARGO_TARGET_DIR="$${BUILD_TARGET_DIR:-$(CURDIR)/target/release-arm64}" bash infra/build.sh
+
+# Coverage-guided fuzzing (cargo-fuzz, libFuzzer, RUSTC_BOOTSTRAP=1 on the
+# stable toolchain), FUZZ_SECONDS per target; `make fuzz TARGETS="hashtag"`
+# runs some. make test runs the short stable pass (infra/fuzz/tests).
+fuzz:
+	@bash infra/fuzz/run.sh $(TARGETS)

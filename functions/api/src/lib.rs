@@ -13,6 +13,15 @@ mod post_view;
 mod posts;
 pub mod resolve;
 
+/// The request decoders, apart from the stores: what each handler runs on a
+/// body or a query before its first read. The fuzz targets (`infra/fuzz`)
+/// drive them with arbitrary input.
+pub mod decode {
+    pub use crate::media::{validate as new_media, NewMedia};
+    pub use crate::post_list::query as post_query;
+    pub use crate::posts::{check_offline as post_checks, Checked, NewPost, PostEdit};
+}
+
 use std::sync::Arc;
 
 use lambda_http::{http::StatusCode, Body, Error, Request, Response};

@@ -71,7 +71,9 @@ impl<'a> MediaView<'a> {
     }
 }
 
-fn validate(new: NewMedia) -> Result<(ContentType, u64, Option<String>), ApiError> {
+/// A slot request's content type, size and optional digest, checked. Pure:
+/// the fuzz targets drive it too.
+pub fn validate(new: NewMedia) -> Result<(ContentType, u64, Option<String>), ApiError> {
     let content_type = ContentType::parse(&new.content_type).ok_or_else(|| {
         let allowed: Vec<_> = ContentType::ALL.iter().map(|c| c.as_str()).collect();
         ApiError::bad_request(format!("content_type must be one of {}", allowed.join(", ")))

@@ -6,6 +6,7 @@
 
 use foundation::time_format::parse_client_instant;
 use foundation::time_format::rfc3339;
+use lambda_http::aws_lambda_events::query_map::QueryMap;
 use lambda_http::{http::StatusCode, Request, RequestExt};
 use serde::Serialize;
 use shared::http_surface::{json_response, ApiError, ApiResult};
@@ -26,7 +27,7 @@ pub struct PostPageView {
 }
 
 /// A time bound: RFC 3339, within the years the table's keys can hold.
-fn time_param(name: &str, raw: Option<&str>) -> Result<Option<OffsetDateTime>, ApiError> {
+pub fn time_param(name: &str, raw: Option<&str>) -> Result<Option<OffsetDateTime>, ApiError> {
     raw.map(|r| {
         parse_client_instant(r).ok_or_else(|| {
             ApiError::bad_request(format!("{name} must be an RFC 3339 time between the years 1970 and 9999"))
@@ -37,7 +38,7 @@ fn time_param(name: &str, raw: Option<&str>) -> Result<Option<OffsetDateTime>, A
 
 /// The status filter: known statuses, each once, so the `IN` list stays
 /// within DynamoDB's 100 operands whatever the query repeats.
-fn status_param(raw: Option<&str>) -> Result<Vec<PostStatus>, ApiError> {
+pub fn status_param(raw: Option<&str>) -> Result<Vec<PostStatus>, ApiError> {
     let mut statuses = Vec::new();
     for s in raw.map(|r| r.split(',')).into_iter().flatten() {
         let status =
@@ -49,14 +50,9 @@ fn status_param(raw: Option<&str>) -> Result<Vec<PostStatus>, ApiError> {
     Ok(statuses)
 }
 
-#[utoipa::path(get, path = "/posts", tag = "posts",
-    params(("account_id" = Option<String>, Query), ("status" = Option<String>, Query, description = "comma-separated"),
-        ("from" = Option<String>, Query), ("to" = Option<String>, Query), ("limit" = Option<u32>, Query),
-        ("cursor" = Option<String>, Query)),
-    responses((status = 200, body = PostPageView), (status = 400, body = crate::openapi::ErrorBody)),
-    security(("api_key" = [])))]
-pub async fn list(deps: &Deps, tenant: &TenantId, request: &Request) -> ApiResult {
-    let params = request.query_string_parameters();
+/// The listing's query from its parameters: unknown ones refused, each
+/// checked. Pure: the fuzz targets drive it too.
+pub fn query(params: &QueryMap) -> Result<PostQuery, ApiError> {
     let known = ["account_id", "status", "from", "to", "limit", "cursor"];
     if let Some((unknown, _)) = params.iter().find(|(k, _)| !known.contains(k)) {
         return Err(ApiError::bad_request(format!("unknown query parameter {unknown:?}")));
@@ -79,7 +75,18 @@ pub async fn list(deps: &Deps, tenant: &TenantId, request: &Request) -> ApiResul
             .filter(|n| (1..=100).contains(n))
             .ok_or_else(|| ApiError::bad_request("limit must be within 1..=100"))?,
     };
-    let q = PostQuery { account_id, statuses, from, to, limit };
+    Ok(PostQuery { account_id, statuses, from, to, limit })
+}
+
+#[utoipa::path(get, path = "/posts", tag = "posts",
+    params(("account_id" = Option<String>, Query), ("status" = Option<String>, Query, description = "comma-separated"),
+        ("from" = Option<String>, Query), ("to" = Option<String>, Query), ("limit" = Option<u32>, Query),
+        ("cursor" = Option<String>, Query)),
+    responses((status = 200, body = PostPageView), (status = 400, body = crate::openapi::ErrorBody)),
+    security(("api_key" = [])))]
+pub async fn list(deps: &Deps, tenant: &TenantId, request: &Request) -> ApiResult {
+    let params = request.query_string_parameters();
+    let q = query(&params)?;
     let ring = &deps.keeper.secrets.get().await.map_err(crate::secret_error)?.ring;
     let start = match params.first("cursor") {
         None => None,

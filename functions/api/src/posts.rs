@@ -9,7 +9,7 @@ use shared::http_surface::{body_bytes, json_body, json_response, ApiError, ApiRe
 use shared::ids::{AccountId, MediaId, PostId};
 use shared::media::store::MediaItem;
 use shared::post::idempotency::{request_hash, Created, IdempotencyKey};
-use shared::post::intake::{self, CreatorChoice, CreatorRules, IntakeError};
+use shared::post::intake::{self, CreatorChoice, CreatorRules, IntakeError, ScheduleWindow};
 use shared::post::{
     HistoryEntry, Post, PostKind, PostMode, PostSettings, PostStatus, Transition, TransitionError,
 };
@@ -53,6 +53,27 @@ pub struct NewPost {
     pub scheduled_at: String,
 }
 
+impl NewPost {
+    /// The post's settings and its requested due time.
+    pub fn into_settings(self) -> (PostSettings, String) {
+        let settings = PostSettings {
+            kind: self.kind,
+            post_mode: self.post_mode,
+            media_ids: self.media_ids,
+            caption: self.caption,
+            description: self.description,
+            privacy_level: self.privacy_level,
+            disable_comment: self.disable_comment,
+            disable_duet: self.disable_duet,
+            disable_stitch: self.disable_stitch,
+            brand_content_toggle: self.brand_content_toggle,
+            brand_organic_toggle: self.brand_organic_toggle,
+            is_aigc: self.is_aigc,
+        };
+        (settings, self.scheduled_at)
+    }
+}
+
 /// `PATCH /posts/{id}` body: any of the editable fields.
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -77,8 +98,33 @@ fn intake_error(e: IntakeError) -> ApiError {
     }
 }
 
-/// Checks everything a post depends on and returns its validated settings
-/// and due time. Nothing is written.
+/// What a post's settings must satisfy before the first read: text, due
+/// time, privacy, every count and id. Pure: the fuzz targets drive it too.
+pub struct Checked {
+    pub due: OffsetDateTime,
+    pub media_ids: Vec<MediaId>,
+    pub account_id: AccountId,
+}
+
+pub fn check_offline(
+    account_id: &str,
+    settings: &PostSettings,
+    scheduled_at: &str,
+    now: OffsetDateTime,
+    schedule: ScheduleWindow,
+) -> Result<Checked, ApiError> {
+    intake::check_text(settings.kind, &settings.caption, settings.description.as_deref())
+        .map_err(intake_error)?;
+    let due = intake::check_schedule(scheduled_at, now, schedule).map_err(intake_error)?;
+    intake::parse_privacy(&settings.privacy_level).map_err(intake_error)?;
+    intake::check_media_ids(settings.kind, &settings.media_ids).map_err(intake_error)?;
+    let media_ids =
+        settings.media_ids.iter().map(|raw| MediaId::parse(raw)).collect::<Result<Vec<_>, _>>()?;
+    Ok(Checked { due, media_ids, account_id: AccountId::parse(account_id)? })
+}
+
+/// Checks everything a post depends on and returns its due time. Nothing is
+/// written.
 async fn validate(
     deps: &Deps,
     tenant: &TenantId,
@@ -86,15 +132,9 @@ async fn validate(
     settings: &PostSettings,
     scheduled_at: &str,
 ) -> Result<OffsetDateTime, ApiError> {
-    intake::check_text(settings.kind, &settings.caption, settings.description.as_deref())
-        .map_err(intake_error)?;
-    let due = intake::check_schedule(scheduled_at, OffsetDateTime::now_utc(), deps.config.schedule)
-        .map_err(intake_error)?;
-    intake::parse_privacy(&settings.privacy_level).map_err(intake_error)?;
     // Every count and id is checked before the first read.
-    intake::check_media_ids(settings.kind, &settings.media_ids).map_err(intake_error)?;
-    let ids = settings.media_ids.iter().map(|raw| MediaId::parse(raw)).collect::<Result<Vec<_>, _>>()?;
-    let account_id = AccountId::parse(account_id)?;
+    let Checked { due, media_ids: ids, account_id } =
+        check_offline(account_id, settings, scheduled_at, OffsetDateTime::now_utc(), deps.config.schedule)?;
 
     let items: Vec<Option<MediaItem>> = deps.media.get_many(tenant, &ids).await?;
     intake::check_media(settings.kind, &settings.media_ids, &items).map_err(intake_error)?;
@@ -145,21 +185,8 @@ pub async fn create(deps: &Deps, tenant: &TenantId, request: &Request) -> ApiRes
     let new: NewPost = json_body(request, deps.config.max_body_bytes)?;
     let hash = request_hash(body_bytes(request));
     let account_id = String::from(AccountId::parse(&new.account_id)?);
-    let settings = PostSettings {
-        kind: new.kind,
-        post_mode: new.post_mode,
-        media_ids: new.media_ids,
-        caption: new.caption,
-        description: new.description,
-        privacy_level: new.privacy_level,
-        disable_comment: new.disable_comment,
-        disable_duet: new.disable_duet,
-        disable_stitch: new.disable_stitch,
-        brand_content_toggle: new.brand_content_toggle,
-        brand_organic_toggle: new.brand_organic_toggle,
-        is_aigc: new.is_aigc,
-    };
-    let due = validate(deps, tenant, &account_id, &settings, &new.scheduled_at).await?;
+    let (settings, scheduled_at) = new.into_settings();
+    let due = validate(deps, tenant, &account_id, &settings, &scheduled_at).await?;
     let now = rfc3339(OffsetDateTime::now_utc());
     let created = HistoryEntry {
         from: None,
