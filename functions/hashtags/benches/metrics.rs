@@ -21,32 +21,13 @@ use std::time::{Duration, Instant};
 
 use hashtags::metrics::{compute, Baseline, MetricsInput};
 use hashtags::{Hashtag, Video, Window};
+use testkit::rng::Rng;
 
 const VIDEOS: usize = 100_000;
 const RUNS: usize = 15;
 
-/// xorshift64*: deterministic, no dependency.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
-    }
-
-    fn unit(&mut self) -> f64 {
-        (self.next() >> 11) as f64 / (1u64 << 53) as f64
-    }
-
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
-    }
-}
-
 fn videos(window: Window, tag: &Hashtag) -> Vec<Video> {
-    let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
+    let mut rng = Rng::new(0x9E37_79B9_7F4A_7C15);
     let tags: Vec<Hashtag> = (0..60).filter_map(|i| Hashtag::parse(&format!("topic{i}")).ok()).collect();
     let span = window.end_ts_exclusive() - window.start_ts();
     (0..VIDEOS)
@@ -62,15 +43,15 @@ fn videos(window: Window, tag: &Hashtag) -> Vec<Video> {
                 }
             }
             let hour_bias = if rng.unit() < 0.5 { 18 * 3600 } else { 0 };
-            let create_time = window.start_ts() + (rng.below(span as u64) as i64 + hour_bias) % span;
+            let create_time = window.start_ts() + (rng.below(span as usize) as i64 + hour_bias) % span;
             Video {
                 id: format!("{}", 7_300_000_000_000_000_000u64 + i as u64),
                 creator: format!("user_{:04}", rng.below(3000)),
                 create_time,
                 views,
                 likes,
-                comments: likes / (10 + rng.below(40)),
-                shares: likes / (5 + rng.below(60)),
+                comments: likes / (10 + rng.below(40) as u64),
+                shares: likes / (5 + rng.below(60) as u64),
                 hashtags,
             }
         })

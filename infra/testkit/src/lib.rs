@@ -3,13 +3,16 @@
 //! path, query, credentials, headers and body replaced) parsed by
 //! `lambda_http` itself, and replies are read back as status, headers and
 //! JSON. `tiktok` runs a private sandbox app; `posts` and `accounts` write
-//! the records the pipeline's tests start from.
+//! the records the pipeline's tests start from; `isolated` gives a test its
+//! own table and queue; `media_files` makes real media; `logs` captures a
+//! test's log lines; `rng` is a seeded generator for generated data.
 
 pub mod accounts;
 pub mod isolated;
 pub mod logs;
 pub mod media_files;
 pub mod posts;
+pub mod rng;
 pub mod tiktok;
 
 use std::collections::HashMap;

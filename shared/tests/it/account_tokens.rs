@@ -144,26 +144,13 @@ async fn accounts_near_expiry_are_found_through_the_index() {
 
 async fn pending_post(w: &World, tenant: &str, account_id: &str) -> String {
     use foundation::time_format::rfc3339;
-    use shared::post::{Post, PostKind, PostMode, PostSettings, PostStatus};
+    use shared::post::{Post, PostSettings, PostStatus};
     let now = time::OffsetDateTime::now_utc();
     let post = Post {
         id: ulid::Ulid::new().to_string(),
         tenant: tenant.to_owned(),
         account_id: account_id.to_owned(),
-        settings: PostSettings {
-            kind: PostKind::Video,
-            post_mode: PostMode::DirectPost,
-            media_ids: vec![],
-            caption: "c".into(),
-            description: None,
-            privacy_level: "SELF_ONLY".into(),
-            disable_comment: false,
-            disable_duet: false,
-            disable_stitch: false,
-            brand_content_toggle: false,
-            brand_organic_toggle: false,
-            is_aigc: false,
-        },
+        settings: PostSettings { caption: "c".into(), ..PostSettings::video("SELF_ONLY") },
         scheduled_at: rfc3339(now + time::Duration::hours(2)),
         status: PostStatus::Scheduled,
         history: vec![],

@@ -7,7 +7,7 @@ use foundation::time_format::rfc3339;
 use shared::{
     aws::Aws,
     config::StackConfig,
-    post::{Post, PostKind, PostMode, PostSettings, PostStatus, PostStore, Transition, TransitionError},
+    post::{Post, PostSettings, PostStatus, PostStore, Transition, TransitionError},
 };
 use time::{Duration, OffsetDateTime};
 
@@ -24,18 +24,9 @@ fn new_post(tenant: &str) -> Post {
         tenant: tenant.to_owned(),
         account_id: "acct-1".into(),
         settings: PostSettings {
-            kind: PostKind::Video,
-            post_mode: PostMode::DirectPost,
             media_ids: vec!["01JMEDIA".into()],
             caption: "a caption".into(),
-            description: None,
-            privacy_level: "SELF_ONLY".into(),
-            disable_comment: false,
-            disable_duet: false,
-            disable_stitch: false,
-            brand_content_toggle: false,
-            brand_organic_toggle: false,
-            is_aigc: false,
+            ..PostSettings::video("SELF_ONLY")
         },
         scheduled_at: rfc3339(now + Duration::hours(1)),
         status: PostStatus::Scheduled,

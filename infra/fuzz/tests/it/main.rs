@@ -11,6 +11,7 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::{Path, PathBuf};
 
 use fuzz_targets::{Target, TARGETS};
+use testkit::rng::Rng;
 
 /// Bytes that open parsers' interesting paths: separators, escapes, Unicode
 /// whose case mapping changes length, bounds of times and numbers.
@@ -62,26 +63,6 @@ const TOKENS: &[&str] = &[
     "CheckStatus",
 ];
 
-/// xorshift64*: small, seeded, the same sequence on every machine.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
-    }
-
-    fn below(&mut self, n: usize) -> usize {
-        if n == 0 {
-            0
-        } else {
-            (self.next() % n as u64) as usize
-        }
-    }
-}
-
 fn mutate(rng: &mut Rng, corpus: &[Vec<u8>], input: &mut Vec<u8>) {
     for _ in 0..=rng.below(4) {
         let at = rng.below(input.len() + 1);
@@ -92,7 +73,7 @@ fn mutate(rng: &mut Rng, corpus: &[Vec<u8>], input: &mut Vec<u8>) {
             }
             1 if !input.is_empty() => {
                 let i = rng.below(input.len());
-                input[i] = rng.next() as u8;
+                input[i] = rng.next_u64() as u8;
             }
             2 => {
                 let token = TOKENS[rng.below(TOKENS.len())].as_bytes();
@@ -117,7 +98,7 @@ fn mutate(rng: &mut Rng, corpus: &[Vec<u8>], input: &mut Vec<u8>) {
             }
             6 => {
                 let n = 1 + rng.below(8);
-                let bytes: Vec<u8> = (0..n).map(|_| rng.next() as u8).collect();
+                let bytes: Vec<u8> = (0..n).map(|_| rng.next_u64() as u8).collect();
                 input.splice(at..at, bytes);
             }
             _ => {
@@ -171,7 +152,7 @@ fn exercise(name: &str) {
     // Each target its own sequence from the one seed (FNV-1a of its name).
     let per_target =
         name.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3));
-    let mut rng = Rng((seed() ^ per_target) | 1);
+    let mut rng = Rng::new(seed() ^ per_target);
     for case in 0..cases() {
         let mut input = corpus[rng.below(corpus.len())].clone();
         mutate(&mut rng, &corpus, &mut input);

@@ -18,7 +18,7 @@ use shared::{
     config::{EnvReader, StackConfig},
     dynamo::s,
     emf::{MetricLines, Metrics},
-    post::{Post, PostKind, PostMode, PostSettings, PostStatus, PublishRef, Transition},
+    post::{Post, PostSettings, PostStatus, PublishRef, Transition},
     schema,
 };
 use testkit::tiktok::SandboxApp;
@@ -216,18 +216,9 @@ pub fn new_post(tenant: &str, account: &str, at: OffsetDateTime) -> Post {
         tenant: tenant.to_owned(),
         account_id: account.to_owned(),
         settings: PostSettings {
-            kind: PostKind::Video,
-            post_mode: PostMode::DirectPost,
             media_ids: vec!["01JMEDIA".into()],
             caption: CAPTION.into(),
-            description: None,
-            privacy_level: "PUBLIC_TO_EVERYONE".into(),
-            disable_comment: false,
-            disable_duet: false,
-            disable_stitch: false,
-            brand_content_toggle: false,
-            brand_organic_toggle: false,
-            is_aigc: false,
+            ..PostSettings::video("PUBLIC_TO_EVERYONE")
         },
         scheduled_at: rfc3339(at),
         status: PostStatus::Scheduled,
