@@ -79,3 +79,24 @@ fn bad_configuration_fails_at_init_with_one_message_naming_each_problem() {
     assert!(!all.contains("panicked"), "a clear error, not a panic: {all}");
     assert!(!all.contains("MEDIA_BUCKET"), "only the problems are named: {all}");
 }
+
+/// Logs are one JSON object per line with a level and a message, the format
+/// CloudWatch Logs Insights queries read: checked on the lines of a failed
+/// init, the one path that logs before any request.
+#[test]
+fn every_log_line_is_one_json_object_with_a_level_and_a_message() {
+    let output = Command::new(env!("CARGO_BIN_EXE_api"))
+        .env_clear()
+        .env("AWS_ENDPOINT_URL", "not a url")
+        .output()
+        .expect("run api binary");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let lines: Vec<&str> = stdout.lines().filter(|l| !l.trim().is_empty()).collect();
+    assert!(!lines.is_empty(), "the failed init is logged");
+    for line in lines {
+        let value: serde_json::Value =
+            serde_json::from_str(line).unwrap_or_else(|e| panic!("not JSON ({e}): {line}"));
+        assert!(value["level"].is_string(), "no level: {line}");
+        assert!(value["fields"]["message"].is_string(), "no message: {line}");
+    }
+}
