@@ -143,6 +143,8 @@ impl OwnProvider {
                     .map(|v| Video::from_display(v, &account.label)),
             );
             if out.videos.len() >= self.settings.max_videos {
+                // A page may overshoot: the cap is exact.
+                out.videos.truncate(self.settings.max_videos);
                 out.stopped = Some(PartialReason::ResultCap);
                 break;
             }

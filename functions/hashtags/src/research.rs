@@ -223,6 +223,8 @@ impl ResearchProvider {
                     }
                 }
                 if session.out.videos.len() >= self.settings.max_videos {
+                    // A page may overshoot: the cap is exact.
+                    session.out.videos.truncate(self.settings.max_videos);
                     session.out.mark(PartialReason::ResultCap);
                     return Ok(());
                 }

@@ -136,3 +136,29 @@ async fn the_client_token_is_minted_once_and_reused() {
     }
     assert_eq!(h.calls("token.client_credentials").await, 1);
 }
+
+#[tokio::test]
+async fn an_analysis_reads_at_most_the_video_cap_and_says_it_was_capped() {
+    let h = World::start(Setup {
+        dataset_size: 20_000,
+        env: vec![("HASHTAG_MAX_VIDEOS", "150".into())],
+        ..Setup::default()
+    })
+    .await;
+    let tenant = h.tenant().await;
+    let reply = h.get("/hashtags/fyp/analysis?source=research&days=30", &tenant.key).await;
+    assert_eq!(reply.status, 200, "{}", reply.text);
+    let analysis = &reply.body;
+    assert_eq!(analysis["metrics"]["sample"]["videos"], 150, "exactly the cap, not the pages read");
+    assert_eq!(analysis["partial"], true);
+    assert!(
+        analysis["partial_reasons"].as_array().expect("reasons").contains(&serde_json::json!("result_cap")),
+        "{}",
+        analysis["partial_reasons"]
+    );
+    let baseline_pages = 3;
+    assert!(
+        h.calls("research_query").await <= 2 + baseline_pages,
+        "reading stops at the cap: two pages of 100, then the baseline"
+    );
+}
