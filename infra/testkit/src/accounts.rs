@@ -11,12 +11,7 @@ pub async fn edit_account(
     attribute: &str,
     value: &str,
 ) {
-    let (pk, sk) = schema::keys::account(id);
-    dynamodb
-        .update_item()
-        .table_name(table)
-        .key(schema::PK, s(pk))
-        .key(schema::SK, s(sk))
+    shared::dynamo::update(dynamodb, table, schema::keys::account(id))
         .update_expression("SET #a = :v")
         .expression_attribute_names("#a", attribute)
         .expression_attribute_values(":v", s(value))
