@@ -10,7 +10,7 @@ VENV_BIN := .local/venv/bin
 export CARGO_TARGET_DIR ?= $(CURDIR)/target
 export CARGO_TERM_COLOR ?= never
 
-.PHONY: help tools up down urls test lint demo tenant build fuzz
+.PHONY: help tools up down urls test lint demo tenant build fuzz deny
 
 help:
 	@echo "make demo   - bring the local stack up, run the end-to-end scenario, print a summary, stop"
@@ -20,6 +20,7 @@ help:
 	@echo "make tenant NAME=acme - create a tenant on the running stack; prints its API key last"
 	@echo "make lint   - rustfmt, clippy -D warnings, cfn-lint and sam validate --lint"
 	@echo "make fuzz   - libFuzzer on every parser of outside input, FUZZ_SECONDS (60) each; make test replays the corpus"
+	@echo "make deny   - cargo-deny: licenses, bans (no OpenSSL), sources; advisories where GitHub is reachable"
 	@echo "make build  - sam build: every function for arm64 (cargo-lambda, no Docker); prints each bootstrap's size"
 
 tools:
@@ -68,3 +69,12 @@ build:
 # runs some. make test runs the short stable pass (infra/fuzz/tests).
 fuzz:
 	@bash infra/fuzz/run.sh $(TARGETS)
+
+# Supply chain (deny.toml): licenses, bans and sources, offline from
+# Cargo.lock. cargo-deny is installed, pinned, when missing. Advisories need
+# the RustSec database from GitHub: `cargo deny check advisories` where it is
+# reachable.
+CARGO_DENY_VERSION := 0.20.2
+deny:
+	@cargo deny --version 2>/dev/null | grep -qx "cargo-deny $(CARGO_DENY_VERSION)" || cargo install --locked --version $(CARGO_DENY_VERSION) cargo-deny
+	cargo deny --locked check licenses bans sources
