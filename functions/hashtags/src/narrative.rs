@@ -96,7 +96,10 @@ impl Narrator {
         if !response.status().is_success() {
             return Err("endpoint answered an error status");
         }
-        let body = read_capped(response).await?;
+        let body = tiktok::client::read_capped(response, MAX_ANSWER_BYTES)
+            .await
+            .map_err(|_| "request failed")?
+            .ok_or("answer too large")?;
         let completion: Completion = serde_json::from_slice(&body).map_err(|_| "unexpected answer")?;
         let text = completion.choices.into_iter().next().map(|c| c.message.content).unwrap_or_default();
         let clean: String = text
@@ -116,17 +119,6 @@ impl Narrator {
 /// The most a summary answer may hold: a completion of `max_tokens` 220 is a
 /// few kilobytes; a bigger body is refused before it fills memory.
 const MAX_ANSWER_BYTES: usize = 256 * 1024;
-
-async fn read_capped(mut response: reqwest::Response) -> Result<Vec<u8>, &'static str> {
-    let mut body = Vec::new();
-    while let Some(chunk) = response.chunk().await.map_err(|_| "request failed")? {
-        if body.len().saturating_add(chunk.len()) > MAX_ANSWER_BYTES {
-            return Err("answer too large");
-        }
-        body.extend_from_slice(&chunk);
-    }
-    Ok(body)
-}
 
 /// The aggregates the summary may use.
 pub fn digest(analysis: &Analysis) -> Value {

@@ -194,24 +194,27 @@ pub const MAX_ANSWER_BYTES: usize = 4 * 1024 * 1024;
 
 /// Reads the body as it streams in, stopping at [`MAX_ANSWER_BYTES`]; a
 /// 2xx answer too large to read after a mutating call is ambiguous.
-pub(crate) async fn read_body(
-    mut response: Response,
-    mutation: Mutation,
-) -> Result<bytes::Bytes, TikTokError> {
+pub(crate) async fn read_body(response: Response, mutation: Mutation) -> Result<bytes::Bytes, TikTokError> {
     let status = response.status();
+    match read_capped(response, MAX_ANSWER_BYTES).await.map_err(|e| classify_transport(&e, mutation))? {
+        Some(body) => Ok(body),
+        None => {
+            Err(unreadable(status, mutation, format!("answer larger than {MAX_ANSWER_BYTES} bytes"), None))
+        }
+    }
+}
+
+/// An answer's body read as it streams in, or `None` as soon as it passes
+/// `max` bytes: no peer can make us hold more than that.
+pub async fn read_capped(mut response: Response, max: usize) -> Result<Option<bytes::Bytes>, reqwest::Error> {
     let mut body = bytes::BytesMut::new();
-    while let Some(chunk) = response.chunk().await.map_err(|e| classify_transport(&e, mutation))? {
-        if body.len().saturating_add(chunk.len()) > MAX_ANSWER_BYTES {
-            return Err(unreadable(
-                status,
-                mutation,
-                format!("answer larger than {MAX_ANSWER_BYTES} bytes"),
-                None,
-            ));
+    while let Some(chunk) = response.chunk().await? {
+        if body.len().saturating_add(chunk.len()) > max {
+            return Ok(None);
         }
         body.extend_from_slice(&chunk);
     }
-    Ok(body.freeze())
+    Ok(Some(body.freeze()))
 }
 
 fn failure(status: StatusCode, code: String, message: String, log_id: Option<String>) -> ApiFailure {
