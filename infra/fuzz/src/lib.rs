@@ -47,6 +47,21 @@ pub const TARGETS: &[(&str, Target)] = &[
 /// The largest body the API accepts by default.
 const MAX_BODY: usize = 64 * 1024;
 
+// This crate is fuzz tooling, never part of a Lambda: a panic here is the
+// fuzzer's report of a broken promise. The `expect`s below on fixed values
+// (the tenant, the clock, the key ring) cannot fail; each other one states
+// the promise it checks.
+
+/// The tenant every target acts for (a fixed, valid id).
+fn tenant() -> TenantId {
+    TenantId::parse("fuzz-tenant").expect("\"fuzz-tenant\" is a valid tenant id")
+}
+
+/// The fixed clock of the targets: 2027-01-15T08:00:00Z.
+fn now() -> OffsetDateTime {
+    OffsetDateTime::from_unix_timestamp(1_800_000_000).expect("a time inside the calendar")
+}
+
 fn text(data: &[u8]) -> String {
     String::from_utf8_lossy(data).into_owned()
 }
@@ -71,6 +86,7 @@ pub fn webhook_signature(data: &[u8]) {
     let (header, body) = (text(&data[..split]), data.get(split + 1..).unwrap_or_default());
     if tiktok::webhook::verify(Some(&header), body, &secret, now, tolerance).is_ok() {
         let t =
+            // The promise checked: verify accepts only a header with a numeric `t`.
             field(&header, "t").and_then(|t| t.parse::<u64>().ok()).expect("an accepted header has a time");
         let signed = tiktok::webhook::sign(body, &secret, UNIX_EPOCH + Duration::from_secs(t));
         assert_eq!(
@@ -97,7 +113,7 @@ pub fn webhook_signature(data: &[u8]) {
 /// it stays inside the tenant's media prefix.
 pub fn media_id(data: &[u8]) {
     let raw = text(data);
-    let tenant = TenantId::parse("fuzz-tenant").expect("a valid tenant id");
+    let tenant = tenant();
     for candidate in [raw.as_str(), raw.trim()] {
         if let Ok(id) = MediaId::parse(candidate) {
             assert_eq!(id.to_string(), candidate, "an accepted id is canonical");
@@ -148,7 +164,7 @@ fn json_request(data: &[u8]) -> Request {
 /// value or a 4xx; an accepted post's due time is inside the schedule window.
 pub fn api_bodies(data: &[u8]) {
     let request = json_request(data);
-    let now = OffsetDateTime::from_unix_timestamp(1_800_000_000).expect("a valid time");
+    let now = now();
     let window = ScheduleWindow { min_lead_secs: 60, horizon_days: 90 };
     match json_body::<api::decode::NewPost>(&request, MAX_BODY) {
         Ok(new) => {
@@ -186,6 +202,7 @@ fn query_map(data: &[u8]) -> QueryMap {
 
 fn ring() -> KeyRing {
     let key = "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=".to_owned();
+    // A fixed 32-byte key under its own id: a valid ring.
     KeyRing::new("k1", &[("k1".to_owned(), key)].into()).expect("a valid ring")
 }
 
@@ -214,9 +231,7 @@ pub fn query_params(data: &[u8]) {
     let _ = foundation::time_format::parse_client_instant(&text(data));
 
     let request = Request::default().with_query_string_parameters(params);
-    let tenant = TenantId::parse("fuzz-tenant").expect("a valid tenant id");
-    let now = OffsetDateTime::from_unix_timestamp(1_800_000_000).expect("a valid time");
-    if let Err(e) = hashtags::query::analysis_request(&request, "fyp", tenant, now) {
+    if let Err(e) = hashtags::query::analysis_request(&request, "fyp", tenant(), now()) {
         assert!(e.code.status().is_client_error(), "{:?}", e.code);
     }
 }
@@ -225,6 +240,7 @@ pub fn query_params(data: &[u8]) {
 /// post id and encodes back to a message that decodes to itself.
 pub fn sqs_message(data: &[u8]) {
     if let Ok(message) = PublishMessage::decode(&text(data)) {
+        // The promise checked: what the dispatcher encodes, the publisher decodes.
         let again = PublishMessage::decode(&message.encode()).expect("an encoded message decodes");
         assert_eq!(again, message, "the round trip changed the message");
         let (tenant, post) = message.post();
