@@ -13,12 +13,22 @@ whether content-based deduplication is on: sending n messages costs O(n^2),
 and a queue of 10,000 messages (the dispatch benchmark) never fills. That one
 attribute is answered without the counts; every other read is unchanged.
 
+With MOTO_REQUEST_LOG set to a file path (the benchmarks set it; off by
+default), one JSON line per request is appended to it: time, service,
+operation and the calling SDK (never a body, key or header value beyond
+those): infra/bench counts the AWS requests of a published post from it.
+
 Usage: moto_server.py HOST PORT
 """
 
+import json
+import os
+import re
 import sys
 import threading
+import time
 from collections.abc import Mapping
+from urllib.parse import unquote
 
 from werkzeug.serving import run_simple
 from moto.moto_server.werkzeug_app import (
@@ -76,11 +86,49 @@ class SerializeDynamoDB:
         return self.app(environ, start_response)
 
 
+class RequestLog:
+    """Appends (time, service, operation, sdk) per request to a file."""
+
+    SCOPE = re.compile(r"/[0-9]{8}/[a-z0-9-]+/([a-z0-9-]+)/aws4_request")
+
+    def __init__(self, app, path):
+        self.app = app
+        self.file = open(path, "a", buffering=1)
+        self.lock = threading.Lock()
+
+    def __call__(self, environ, start_response):
+        target = environ.get("HTTP_X_AMZ_TARGET", "")
+        # The SigV4 credential scope names the service (header, or a presigned URL's query).
+        signed = environ.get("HTTP_AUTHORIZATION", "") + " " + unquote(environ.get("QUERY_STRING", ""))
+        scope = self.SCOPE.search(signed)
+        service = scope.group(1) if scope else "unsigned"
+        if "." in target:
+            operation = target.rsplit(".", 1)[1]
+        else:
+            # REST (S3): the method, object or bucket, and the sub-resource.
+            path = environ.get("PATH_INFO", "/").strip("/")
+            query = environ.get("QUERY_STRING", "")
+            what = "object" if "/" in path else ("bucket" if path else "service")
+            sub = next((q for q in ("uploads", "partNumber", "uploadId", "list-type") if q in query), "")
+            ranged = " range" if environ.get("HTTP_RANGE") else ""
+            operation = f"{environ.get('REQUEST_METHOD', '?')} {what}{ranged}{' ' + sub if sub else ''}"
+        agent = environ.get("HTTP_USER_AGENT", "") + " " + environ.get("HTTP_X_AMZ_USER_AGENT", "")
+        sdk = ("probe" if "bench-probe" in agent else "rust" if "aws-sdk-rust" in agent
+               else "python" if "Botocore" in agent else "other")
+        line = json.dumps({"t": round(time.time(), 3), "service": service, "op": operation, "sdk": sdk})
+        with self.lock:
+            self.file.write(line + "\n")
+        return self.app(environ, start_response)
+
+
 def main():
     host, port = sys.argv[1], int(sys.argv[2])
     app = DomainDispatcherApplication(create_backend_app)
     app.debug = True
-    run_simple(host, port, SerializeDynamoDB(app), threaded=True, request_handler=MotoRequestHandler)
+    wsgi = SerializeDynamoDB(app)
+    if os.environ.get("MOTO_REQUEST_LOG"):
+        wsgi = RequestLog(wsgi, os.environ["MOTO_REQUEST_LOG"])
+    run_simple(host, port, wsgi, threaded=True, request_handler=MotoRequestHandler)
 
 
 if __name__ == "__main__":
