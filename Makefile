@@ -10,7 +10,7 @@ VENV_BIN := .local/venv/bin
 export CARGO_TARGET_DIR ?= $(CURDIR)/target
 export CARGO_TERM_COLOR ?= never
 
-.PHONY: help tools up down urls test lint demo tenant build fuzz deny
+.PHONY: help tools up down urls test lint demo tenant build fuzz deny schemathesis bench
 
 help:
 	@echo "make demo   - bring the local stack up, run the end-to-end scenario, print a summary, stop"
@@ -20,8 +20,10 @@ help:
 	@echo "make tenant NAME=acme - create a tenant on the running stack; prints its API key last"
 	@echo "make lint   - rustfmt, clippy -D warnings, cfn-lint and sam validate --lint"
 	@echo "make fuzz   - libFuzzer on every parser of outside input, FUZZ_SECONDS (60) each; make test replays the corpus"
+	@echo "make schemathesis - schemathesis on the api and hashtags OpenAPI documents (SCHEMATHESIS_EXAMPLES, SCHEMATHESIS_SEED)"
 	@echo "make deny   - cargo-deny: licenses, bans (no OpenSSL), sources; advisories where GitHub is reachable"
 	@echo "make build  - sam build: every function for arm64 (cargo-lambda, no Docker); prints each bootstrap's size"
+	@echo "make bench  - every benchmark on a stack of its own; prints the table, writes docs/benchmarks.md (~30 min built)"
 
 tools:
 	@bash $(STACK) tools
@@ -70,6 +72,12 @@ build:
 fuzz:
 	@bash infra/fuzz/run.sh $(TARGETS)
 
+# Schema-driven API testing (infra/schemathesis/run.sh): every check but
+# positive_data_acceptance, plus the security headers on every answer, on a
+# running stack or one it starts. make test runs a bounded pass.
+schemathesis:
+	@bash infra/schemathesis/run.sh
+
 # Supply chain (deny.toml): licenses, bans and sources, offline from
 # Cargo.lock. cargo-deny is installed, pinned, when missing. Advisories need
 # the RustSec database from GitHub: `cargo deny check advisories` where it is
@@ -78,3 +86,11 @@ CARGO_DENY_VERSION := 0.20.2
 deny:
 	@cargo deny --version 2>/dev/null | grep -qx "cargo-deny $(CARGO_DENY_VERSION)" || cargo install --locked --version $(CARGO_DENY_VERSION) cargo-deny
 	cargo deny --locked check licenses bans sources
+
+# Every benchmark (cold starts, warm latency, sizes, streaming, requests and
+# cost per post, dispatch, metrics) on a local stack of its own (ports 65xx,
+# 9600; STACK_DIR .local/bench-stack): prints the table and writes
+# docs/benchmarks.md. Builds the x86_64 release binaries first (fat LTO:
+# ~20 min from cold on two cores). Not part of CI.
+bench: tools
+	@BENCH_COMMAND="make bench" bash infra/bench/run.sh
