@@ -5,6 +5,7 @@
 pub mod auth;
 pub mod error;
 pub mod exchange;
+pub mod openapi;
 pub mod request;
 
 use lambda_http::http::{header, HeaderValue, StatusCode};

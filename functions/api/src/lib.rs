@@ -139,19 +139,34 @@ fn recognise(method: &str, segments: &[&str]) -> Result<Route, ApiError> {
         ("POST", ["posts"]) => Route::CreatePost,
         ("GET", ["posts"]) => Route::ListPosts,
         ("POST", ["posts", id, "resolve"]) => Route::ResolvePost((*id).to_owned()),
-        (_, ["posts", _, "resolve"]) => return Err(ApiError::method_not_allowed()),
+        (_, ["posts", _, "resolve"]) => return Err(ApiError::method_not_allowed("POST")),
         ("GET", ["posts", _, ..]) => Route::GetPost(rest(1)),
         ("PATCH", ["posts", _, ..]) => Route::EditPost(rest(1)),
         ("DELETE", ["posts", _, ..]) => Route::CancelPost(rest(1)),
         ("GET", ["accounts"]) => Route::ListAccounts,
         ("GET", ["accounts", id, "creator-info"]) => Route::CreatorInfo((*id).to_owned()),
         ("GET", ["accounts", _, ..]) => Route::GetAccount(rest(1)),
-        (_, ["health" | "openapi.json" | "media" | "posts" | "accounts", ..]) => {
-            return Err(ApiError::method_not_allowed())
+        _ => {
+            return Err(match allowed_methods(segments) {
+                Some(allow) => ApiError::method_not_allowed(&allow),
+                None => ApiError::new(ErrorCode::NotFound, "no such route"),
+            })
         }
-        _ => return Err(ApiError::new(ErrorCode::NotFound, "no such route")),
     };
     Ok(route)
+}
+
+/// The methods [`ROUTES`] serves on this path (`{param}` matches one
+/// segment), for a 405's `Allow`; `None` when no route has this shape.
+fn allowed_methods(segments: &[&str]) -> Option<String> {
+    let matches = |template: &str| {
+        let parts: Vec<&str> = template.trim_start_matches('/').split('/').collect();
+        parts.len() == segments.len()
+            && parts.iter().zip(segments).all(|(part, segment)| part.starts_with('{') || part == segment)
+    };
+    let methods: Vec<&str> =
+        ROUTES.iter().filter(|(_, template)| matches(template)).map(|(method, _)| *method).collect();
+    (!methods.is_empty()).then(|| methods.join(", "))
 }
 
 async fn route(request: &Request, deps: &Deps) -> ApiResult {

@@ -24,13 +24,18 @@ use crate::Deps;
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewMedia {
-    #[schema(value_type = String, example = "video")]
+    #[schema(value_type = String, pattern = "^(video|photo)$", example = "video")]
     kind: MediaKind,
-    /// video/mp4, video/quicktime, video/webm, image/jpeg or image/webp.
+    /// video/mp4, video/quicktime, video/webm (a video), image/jpeg or
+    /// image/webp (a photo).
+    #[schema(pattern = "^(video/mp4|video/quicktime|video/webm|image/jpeg|image/webp)$")]
     content_type: String,
+    /// At most 4 GiB for a video, 20 MiB for a photo.
+    #[schema(minimum = 1, maximum = 4294967296_u64)]
     size_bytes: u64,
     /// Lower-case hex SHA-256; bound into the upload signature when given.
     #[serde(default)]
+    #[schema(pattern = "^[0-9a-f]{64}$")]
     sha256: Option<String>,
 }
 

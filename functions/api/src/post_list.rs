@@ -79,9 +79,12 @@ pub fn query(params: &QueryMap) -> Result<PostQuery, ApiError> {
 }
 
 #[utoipa::path(get, path = "/posts", tag = "posts",
-    params(("account_id" = Option<String>, Query), ("status" = Option<String>, Query, description = "comma-separated"),
-        ("from" = Option<String>, Query), ("to" = Option<String>, Query), ("limit" = Option<u32>, Query),
-        ("cursor" = Option<String>, Query)),
+    params(("account_id" = Option<String>, Query, pattern = "^[0-7][0-9A-HJKMNP-TV-Z]{25}$"),
+        ("status" = Option<String>, Query, description = "comma-separated statuses",
+            pattern = "^(SCHEDULED|QUEUED|PUBLISHING|INITIATING|UPLOADING|PROCESSING|RETRY_WAIT|PUBLISHED|INBOX_DELIVERED|FAILED|CANCELLED|HELD|NEEDS_ATTENTION)(,(SCHEDULED|QUEUED|PUBLISHING|INITIATING|UPLOADING|PROCESSING|RETRY_WAIT|PUBLISHED|INBOX_DELIVERED|FAILED|CANCELLED|HELD|NEEDS_ATTENTION))*$"),
+        ("from" = Option<String>, Query, format = DateTime), ("to" = Option<String>, Query, format = DateTime),
+        ("limit" = Option<u32>, Query, minimum = 1, maximum = 100),
+        ("cursor" = Option<String>, Query, description = "next_cursor of the previous page")),
     responses((status = 200, body = PostPageView), (status = 400, body = crate::openapi::ErrorBody)),
     security(("api_key" = [])))]
 pub async fn list(deps: &Deps, tenant: &TenantId, request: &Request) -> ApiResult {

@@ -5,6 +5,7 @@
 use foundation::time_format::rfc3339;
 use lambda_http::{http::StatusCode, Request};
 use serde::{Deserialize, Serialize};
+use shared::http_surface::openapi::UlidText;
 use shared::http_surface::{body_bytes, json_body, json_response, ApiError, ApiResult, ErrorCode};
 use shared::ids::{AccountId, MediaId, PostId};
 use shared::media::store::MediaItem;
@@ -23,17 +24,23 @@ use crate::Deps;
 #[derive(Deserialize, Serialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewPost {
+    #[schema(pattern = "^[0-7][0-9A-HJKMNP-TV-Z]{25}$")]
     pub account_id: String,
-    #[schema(value_type = String, example = "video")]
+    #[schema(value_type = String, pattern = "^(video|photo)$", example = "video")]
     pub kind: PostKind,
+    /// One video, or 1–35 photos in order.
+    #[schema(min_items = 1, max_items = 35, inline, value_type = Vec<UlidText>)]
     pub media_ids: Vec<String>,
     /// Video caption (≤ 2200 UTF-16 units) or photo title (≤ 90).
     #[serde(default)]
+    #[schema(max_length = 2200)]
     pub caption: String,
     /// Photo description (≤ 4000 UTF-16 units).
     #[serde(default)]
+    #[schema(max_length = 4000)]
     pub description: Option<String>,
     /// One of the creator's current `privacy_level_options`; no default.
+    #[schema(pattern = "^(PUBLIC_TO_EVERYONE|MUTUAL_FOLLOW_FRIENDS|FOLLOWER_OF_CREATOR|SELF_ONLY)$")]
     pub privacy_level: String,
     #[serde(default)]
     pub disable_comment: bool,
@@ -47,9 +54,10 @@ pub struct NewPost {
     pub brand_organic_toggle: bool,
     #[serde(default)]
     pub is_aigc: bool,
-    #[schema(value_type = String, example = "DIRECT_POST")]
+    #[schema(value_type = String, pattern = "^(DIRECT_POST|MEDIA_UPLOAD)$", example = "DIRECT_POST")]
     pub post_mode: PostMode,
-    /// RFC 3339.
+    /// RFC 3339, in the future.
+    #[schema(format = DateTime)]
     pub scheduled_at: String,
 }
 
@@ -78,9 +86,13 @@ impl NewPost {
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PostEdit {
+    #[schema(min_items = 1, max_items = 35, value_type = Option<Vec<UlidText>>)]
     pub media_ids: Option<Vec<String>>,
+    #[schema(max_length = 2200)]
     pub caption: Option<String>,
+    #[schema(max_length = 4000)]
     pub description: Option<String>,
+    #[schema(pattern = "^(PUBLIC_TO_EVERYONE|MUTUAL_FOLLOW_FRIENDS|FOLLOWER_OF_CREATOR|SELF_ONLY)$")]
     pub privacy_level: Option<String>,
     pub disable_comment: Option<bool>,
     pub disable_duet: Option<bool>,
@@ -88,6 +100,7 @@ pub struct PostEdit {
     pub brand_content_toggle: Option<bool>,
     pub brand_organic_toggle: Option<bool>,
     pub is_aigc: Option<bool>,
+    #[schema(format = DateTime)]
     pub scheduled_at: Option<String>,
 }
 
@@ -170,7 +183,7 @@ async fn validate(
 }
 
 #[utoipa::path(post, path = "/posts", tag = "posts", request_body = NewPost,
-    params(("Idempotency-Key" = Option<String>, Header, description = "retry-safe creation")),
+    params(("Idempotency-Key" = Option<String>, Header, pattern = "^[!-~]{1,128}$", description = "retry-safe creation: 1–128 visible ASCII characters")),
     responses((status = 201, body = PostView), (status = 200, body = PostView, description = "replayed"),
         (status = 400, body = crate::openapi::ErrorBody), (status = 404, body = crate::openapi::ErrorBody),
         (status = 422, body = crate::openapi::ErrorBody)),

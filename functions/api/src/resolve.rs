@@ -127,8 +127,9 @@ fn conflict(message: String) -> ApiError {
             description = "not NEEDS_ATTENTION, or settled meanwhile")),
     security(("api_key" = [])))]
 pub async fn resolve(deps: &Deps, tenant: &TenantId, raw_id: &str, request: &Request) -> ApiResult {
-    let post = crate::posts::owned(deps, tenant, raw_id).await?;
+    // The body is checked before anything is read, as for an edit.
     let JsonObject(resolution) = json_body::<JsonObject<Resolution>>(request, deps.config.max_body_bytes)?;
+    let post = crate::posts::owned(deps, tenant, raw_id).await?;
     apply(deps, tenant, post, &resolution).await
 }
 

@@ -76,9 +76,10 @@ fn recognise(method: &str, segments: &[&str]) -> Result<Route, ApiError> {
         ("GET", ["connect", "tiktok"]) => Ok(Route::Connect),
         ("GET", ["oauth", "tiktok", "callback"]) => Ok(Route::Callback),
         ("DELETE", ["accounts", id]) => Ok(Route::Disconnect((*id).to_owned())),
-        (_, ["connect", "tiktok"] | ["oauth", "tiktok", "callback"] | ["accounts", _]) => {
-            Err(ApiError::method_not_allowed())
+        (_, ["connect", "tiktok"] | ["oauth", "tiktok", "callback"]) => {
+            Err(ApiError::method_not_allowed("GET"))
         }
+        (_, ["accounts", _]) => Err(ApiError::method_not_allowed("DELETE")),
         _ => Err(ApiError::new(ErrorCode::NotFound, "no such route")),
     }
 }

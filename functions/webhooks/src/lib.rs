@@ -84,7 +84,7 @@ async fn route(request: &Request, deps: &Deps) -> ApiResult {
     let path = raw_path(request);
     match (request.method().as_str(), segments(&path).as_slice()) {
         ("POST", ["webhooks", "tiktok"]) => receive(request, deps).await,
-        (_, ["webhooks", "tiktok"]) => Err(ApiError::method_not_allowed()),
+        (_, ["webhooks", "tiktok"]) => Err(ApiError::method_not_allowed("POST")),
         _ => Err(ApiError::new(ErrorCode::NotFound, "no such route")),
     }
 }

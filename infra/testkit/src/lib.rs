@@ -13,6 +13,7 @@ pub mod logs;
 pub mod media_files;
 pub mod posts;
 pub mod rng;
+pub mod routes;
 pub mod tiktok;
 
 use std::collections::HashMap;
@@ -27,6 +28,8 @@ pub struct Call<'a> {
     pub bearer: Option<&'a str>,
     pub json: Option<serde_json::Value>,
     pub raw_body: Option<(&'a str, &'a str)>,
+    /// A body API Gateway passes base64-encoded (bytes that are not text).
+    pub binary_body: Option<(&'a str, &'a [u8])>,
     pub headers: Vec<(&'a str, &'a str)>,
     /// JWT claims as an API Gateway JWT authorizer would pass them.
     pub jwt_claims: Option<serde_json::Value>,
@@ -70,6 +73,13 @@ impl<'a> Call<'a> {
 
     pub fn json(mut self, body: serde_json::Value) -> Self {
         self.json = Some(body);
+        self
+    }
+
+    /// Bytes with a content type, base64-encoded in the event as API Gateway
+    /// passes a body that is not text.
+    pub fn binary(mut self, content_type: &'a str, body: &'a [u8]) -> Self {
+        self.binary_body = Some((content_type, body));
         self
     }
 
@@ -149,6 +159,12 @@ impl<'a> Call<'a> {
         if let Some((content_type, body)) = self.raw_body {
             e["headers"]["content-type"] = content_type.into();
             e["body"] = body.into();
+        }
+        if let Some((content_type, body)) = self.binary_body {
+            use base64::Engine;
+            e["headers"]["content-type"] = content_type.into();
+            e["body"] = base64::engine::general_purpose::STANDARD.encode(body).into();
+            e["isBase64Encoded"] = true.into();
         }
         for (name, value) in &self.headers {
             e["headers"][name.to_ascii_lowercase()] = (*value).into();

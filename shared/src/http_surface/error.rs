@@ -36,8 +36,15 @@ impl ApiError {
         Self::new(ErrorCode::NotFound, format!("no such {what}"))
     }
 
-    pub fn method_not_allowed() -> Self {
-        Self::new(ErrorCode::MethodNotAllowed, "method not allowed on this route")
+    /// A 405 with the `Allow` header RFC 9110 requires: `allow` lists the
+    /// route's methods (e.g. `"GET, DELETE"`).
+    pub fn method_not_allowed(allow: &str) -> Self {
+        let error = Self::new(ErrorCode::MethodNotAllowed, "method not allowed on this route");
+        match HeaderValue::from_str(allow) {
+            Ok(value) => error.with_header(lambda_http::http::header::ALLOW, value),
+            // Method names are ASCII tokens: a caller's typo is not the client's fault.
+            Err(_) => error,
+        }
     }
 
     pub fn into_response(self, request_id: &str) -> Response<Body> {

@@ -7,6 +7,7 @@ use shared::config::FunctionConfig;
 
 use common::{Call, World};
 use shared::http_surface::SECURITY_HEADERS;
+use testkit::routes;
 
 /// One concrete request per route, plus an unknown route.
 fn every_route() -> Vec<(&'static str, String)> {
@@ -47,6 +48,35 @@ async fn every_route_and_error_carries_the_security_headers_and_cors_only_for_al
             }
         }
     }
+}
+
+#[tokio::test]
+async fn a_method_a_route_does_not_serve_gets_405_with_allow_naming_the_ones_it_does() {
+    let w = World::start().await;
+    let id = "01ARZ3NDEKTSV4RRFFQ69G5FAV";
+    let mut templates: Vec<&str> = api::ROUTES.iter().map(|(_, p)| *p).collect();
+    templates.dedup();
+    for template in templates {
+        let mut served: Vec<&str> =
+            api::ROUTES.iter().filter(|(_, p)| *p == template).map(|(m, _)| *m).collect();
+        served.sort_unstable();
+        let path = template.replace("{id}", id);
+        for method in ["GET", "POST", "PUT", "PATCH", "DELETE", "TRACE"] {
+            if served.contains(&method) {
+                continue;
+            }
+            // Without a key too: the route is recognised before authentication.
+            let reply = w.send(Call::new(method, &path)).await;
+            assert_eq!(reply.status, 405, "{method} {path}: {}", reply.text);
+            assert_eq!(reply.error_code(), "method_not_allowed");
+            let mut allow: Vec<&str> = reply.header("allow").unwrap_or_default().split(", ").collect();
+            allow.sort_unstable();
+            assert_eq!(allow, served, "{method} {path}");
+        }
+    }
+    // A path no route has the shape of is not found, whatever the method.
+    let reply = w.send(Call::new("DELETE", &format!("/media/{id}/extra"))).await;
+    assert_eq!(reply.status, 404, "{}", reply.text);
 }
 
 #[tokio::test]
@@ -130,19 +160,7 @@ async fn openapi_lists_exactly_the_served_routes() {
     let w = World::start().await;
     let reply = w.call("GET", "/openapi.json", None, None, &[]).await;
     assert_eq!(reply.status, 200);
-    let mut documented: Vec<(String, String)> = reply.body["paths"]
-        .as_object()
-        .expect("paths")
-        .iter()
-        .flat_map(|(path, ops)| {
-            ops.as_object().expect("operations").keys().map(move |m| (m.to_uppercase(), path.clone()))
-        })
-        .collect();
-    documented.sort();
-    let mut served: Vec<(String, String)> =
-        api::ROUTES.iter().map(|(m, p)| ((*m).to_owned(), (*p).to_owned())).collect();
-    served.sort();
-    assert_eq!(documented, served);
+    assert_eq!(routes::documented(&reply.body), routes::served(api::ROUTES));
     // And each served route answers something other than "no such route".
     for (method, path) in every_route().into_iter().take(api::ROUTES.len()) {
         let reply = w.send(Call::new(method, &path).bearer(&w.tenant.key)).await;
@@ -152,23 +170,11 @@ async fn openapi_lists_exactly_the_served_routes() {
 
 #[test]
 fn template_routes_are_exactly_the_served_routes() {
-    let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../template.yaml"))
-        .expect("template");
-    let doc: serde_yaml::Value = serde_yaml::from_str(&text).expect("yaml");
-    let mut declared: Vec<(String, String)> = doc["Resources"]
-        .as_mapping()
-        .expect("resources")
-        .values()
-        .filter(|r| r["Type"].as_str() == Some("AWS::ApiGatewayV2::Route"))
-        .filter(|r| format!("{:?}", r["Properties"]["Target"]).contains("ApiIntegration"))
-        .filter_map(|r| r["Properties"]["RouteKey"].as_str())
-        .filter_map(|k| k.split_once(' ').map(|(m, p)| (m.to_owned(), p.to_owned())))
-        .collect();
-    declared.sort();
-    let mut served: Vec<(String, String)> =
-        api::ROUTES.iter().map(|(m, p)| ((*m).to_owned(), (*p).to_owned())).collect();
-    served.sort();
-    assert_eq!(declared, served, "template.yaml routes to the api function = api::ROUTES");
+    assert_eq!(
+        routes::in_template("ApiIntegration"),
+        routes::served(api::ROUTES),
+        "template.yaml routes to the api function = api::ROUTES"
+    );
 }
 
 /// The api's own default window is the template's: a deploy that leaves

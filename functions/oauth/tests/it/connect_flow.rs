@@ -146,5 +146,6 @@ async fn unknown_routes_and_methods_answer_in_the_error_shape() {
     assert_eq!(reply.error_code(), "not_found");
     let reply = w.send(Call::new("POST", "/oauth/tiktok/callback").fixture(CALLBACK)).await;
     assert_eq!(reply.status, 405);
+    assert_eq!(reply.header("allow"), Some("GET"));
     assert_security_headers(&reply);
 }

@@ -153,6 +153,7 @@ async fn only_post_on_the_webhook_route_is_served() {
     let reply = w.send(lambda_http::request::from_str(&get.to_string()).expect("event")).await;
     assert_eq!(reply.status, 405, "{}", reply.text);
     assert_eq!(reply.error_code(), "method_not_allowed");
+    assert_eq!(reply.header("allow"), Some("POST"));
 
     let mut elsewhere = fixture("complete");
     elsewhere["rawPath"] = "/webhooks/other".into();
