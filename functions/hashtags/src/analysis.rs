@@ -11,12 +11,18 @@ use crate::resilience::CallStats;
 use crate::tag::Hashtag;
 use crate::window::Window;
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Analysis {
+    /// Lower-case, without `#`.
+    #[schema(value_type = String)]
     pub tag: Hashtag,
     pub source: Source,
+    #[schema(value_type = crate::window::WindowWire)]
     pub window: Window,
+    /// Two upper-case letters (`source=research` only).
+    #[schema(value_type = Option<String>, pattern = "^[A-Z]{2}$")]
     pub region: Option<Region>,
+    #[schema(value_type = Option<shared::http_surface::openapi::UlidText>)]
     pub account_id: Option<AccountId>,
     /// RFC 3339.
     pub computed_at: String,
@@ -35,7 +41,7 @@ pub struct Analysis {
 }
 
 /// The optional narrative.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(tag = "status", rename_all = "snake_case")]
 pub enum Summary {
     /// No summary endpoint is configured.

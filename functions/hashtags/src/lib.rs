@@ -53,6 +53,7 @@ pub use window::Window;
 mod answer;
 pub mod config;
 mod health;
+pub mod openapi;
 pub mod query;
 
 use std::sync::Arc;
@@ -60,7 +61,7 @@ use std::sync::Arc;
 use lambda_http::{Body, Error, Request, Response};
 use secrecy::SecretString;
 use shared::{
-    http_surface::{raw_path, segments, tenant_of, ApiError, ApiResult, ErrorCode, Exchange},
+    http_surface::{json_response, raw_path, segments, tenant_of, ApiError, ApiResult, ErrorCode, Exchange},
     tenant::TenantStore,
 };
 use tiktok::TikTokClient;
@@ -148,18 +149,28 @@ pub async fn handle(request: Request, deps: &Deps) -> Result<Response<Body>, Err
     Ok(Exchange::serve(&request, &deps.config.cors, route(&request, deps)).await)
 }
 
+/// Every route API Gateway sends to this function, as (method, path
+/// template); tests hold the template and the OpenAPI document to it.
+/// `GET /health` is answered too, for the operator's direct invocations; it
+/// is not routed.
+pub const ROUTES: &[(&str, &str)] = &[("GET", "/hashtags/openapi.json"), ("GET", "/hashtags/{tag}/analysis")];
+
 /// The routes, recognised before authentication so an unknown path is a
 /// 404 and a known path with the wrong method a 405 for anyone.
 enum Route<'a> {
     Health,
+    OpenApi,
     Analysis(&'a str),
 }
 
 fn recognise<'a>(method: &str, segments: &[&'a str]) -> Result<Route<'a>, ApiError> {
     match (method, segments) {
         ("GET", ["health"]) => Ok(Route::Health),
+        ("GET", ["hashtags", "openapi.json"]) => Ok(Route::OpenApi),
         ("GET", ["hashtags", tag, "analysis"]) => Ok(Route::Analysis(tag)),
-        (_, ["health"] | ["hashtags", _, "analysis"]) => Err(ApiError::method_not_allowed()),
+        (_, ["health"] | ["hashtags", "openapi.json"] | ["hashtags", _, "analysis"]) => {
+            Err(ApiError::method_not_allowed("GET"))
+        }
         _ => Err(ApiError::new(ErrorCode::NotFound, "no such route")),
     }
 }
@@ -169,6 +180,7 @@ async fn route(request: &Request, deps: &Deps) -> ApiResult {
     let segments = segments(&path);
     match recognise(request.method().as_str(), &segments)? {
         Route::Health => Ok(health::check(deps).await),
+        Route::OpenApi => Ok(json_response(lambda_http::http::StatusCode::OK, &openapi::document())),
         Route::Analysis(tag) => {
             let tenant = tenant_of(request, &deps.config.auth, &deps.tenants).await?;
             answer::analysis(request, tag, tenant, deps).await

@@ -16,7 +16,7 @@ use shared::error::StoreError;
 use tiktok::{ErrorClass, TikTokError};
 
 /// Why a result is partial.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum PartialReason {
     /// The time budget ran out.

@@ -70,14 +70,14 @@ pub fn analysis_request(
             ))
         })?,
     };
+    // Given empty, a parameter is refused like any value that is not one
+    // (the document's patterns say so), never read as absent.
     let region = single(&params, "region")?
-        .filter(|r| !r.is_empty())
         .map(|raw| {
             Region::parse(raw).ok_or_else(|| ApiError::bad_request("region must be a two-letter code"))
         })
         .transpose()?;
     let account = single(&params, "account_id")?
-        .filter(|a| !a.is_empty())
         .map(|raw| {
             AccountId::parse(raw).map_err(|_| ApiError::bad_request("account_id is not an account id"))
         })

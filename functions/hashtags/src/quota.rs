@@ -28,7 +28,7 @@ pub struct QuotaLimits {
 }
 
 /// The quota as reported with an analysis.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct QuotaReport {
     /// The UTC day the quota counts.
     pub day: String,

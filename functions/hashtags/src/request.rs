@@ -9,7 +9,7 @@ use crate::window::Window;
 use shared::tenant::TenantId;
 
 /// Where the videos come from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Source {
     /// The tenant's connected creators' own videos (Display API).

@@ -147,7 +147,9 @@ impl Budget {
 }
 
 /// Counts kept while fetching, reported with the analysis.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize, utoipa::ToSchema,
+)]
 pub struct CallStats {
     /// Requests sent to TikTok (retries included).
     pub calls: u64,

@@ -8,7 +8,7 @@ use tiktok::research::ResearchVideo;
 
 /// One video: counts, posting time, creator and its hashtags (normalised,
 /// each once). Its JSON (a top video in an analysis) leaves the tags out.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Video {
     pub id: String,
     /// The creator's username (Research API) or the connected account's label (Display API).

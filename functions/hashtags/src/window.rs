@@ -112,10 +112,14 @@ impl Window {
     }
 }
 
-/// `{"start": "2025-01-01", "end": "2025-01-30", "days": 30}` on the wire.
-#[derive(Serialize, Deserialize)]
-struct WindowWire {
+/// `{"start": "2025-01-01", "end": "2025-01-30", "days": 30}` on the wire:
+/// whole UTC days, both ends included.
+#[derive(Serialize, Deserialize, utoipa::ToSchema)]
+#[schema(as = Window)]
+pub struct WindowWire {
+    #[schema(format = Date)]
     start: String,
+    #[schema(format = Date)]
     end: String,
     days: i64,
 }

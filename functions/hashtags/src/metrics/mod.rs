@@ -54,7 +54,7 @@ pub struct MetricsInput<'a> {
     pub now: i64,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Metrics {
     pub sample: Sample,
     pub daily: Vec<DailyVolume>,
@@ -71,7 +71,7 @@ pub struct Metrics {
     pub trend: Trend,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Sample {
     pub videos: u64,
     /// Fewer than `small_below` videos: read every figure with care.
@@ -79,7 +79,7 @@ pub struct Sample {
     pub small_below: u64,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct DailyVolume {
     /// `YYYY-MM-DD` (UTC).
     pub date: String,
@@ -87,14 +87,14 @@ pub struct DailyVolume {
     pub views: u64,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct CountStats {
     pub total: u64,
     pub median: Option<f64>,
     pub p90: Option<f64>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct EngagementStats {
     /// Total engagement / total views.
     pub overall_rate: Option<f64>,
@@ -110,7 +110,7 @@ pub struct EngagementStats {
     pub histogram: Vec<RateBucket>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct RateBucket {
     pub from: f64,
     /// `None` for the open last bucket.
@@ -118,7 +118,7 @@ pub struct RateBucket {
     pub videos: u64,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct TopVideo {
     /// The video as analysed: id, creator, time and counts (not its tags).
     #[serde(flatten)]
@@ -127,7 +127,7 @@ pub struct TopVideo {
     pub engagement_rate: Option<f64>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct TopCreator {
     pub creator: String,
     pub videos: u64,
@@ -137,15 +137,16 @@ pub struct TopCreator {
     pub engagement_rate: Option<f64>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct CoHashtags {
     /// Size of the population lift is measured against (0: no lift).
     pub baseline_videos: u64,
     pub items: Vec<CoHashtag>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct CoHashtag {
+    #[schema(value_type = String)]
     pub tag: Hashtag,
     /// Analysed videos that also carry this tag.
     pub count: u64,
@@ -157,7 +158,7 @@ pub struct CoHashtag {
     pub small_sample: bool,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Heatmap {
     pub timezone: String,
     pub min_videos_per_cell: u64,
@@ -167,7 +168,7 @@ pub struct Heatmap {
     pub best_windows: Vec<HeatCell>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct HeatCell {
     /// 0 = Monday … 6 = Sunday.
     pub weekday: u8,
@@ -177,14 +178,14 @@ pub struct HeatCell {
     pub small_sample: bool,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Velocity {
     /// Views per hour since posting (age at least one hour).
     pub median_views_per_hour: Option<f64>,
     pub p90_views_per_hour: Option<f64>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum TrendDirection {
     Rising,
@@ -193,7 +194,7 @@ pub enum TrendDirection {
     InsufficientData,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Trend {
     /// Least-squares slope of daily video counts (videos per day, per day).
     pub slope_videos_per_day: Option<f64>,

@@ -73,6 +73,10 @@ async fn parameters_are_strict() {
         "source=own&account_id=a%23b",
         "format=png",
         "limit=5",
+        "source=research&region=",
+        "account_id=",
+        "days=",
+        "format=",
     ] {
         let reply = h.get(&format!("/hashtags/fyp/analysis?{query}"), &tenant.key).await;
         assert_eq!(reply.status, 400, "{query}: {}", reply.text);
@@ -93,6 +97,7 @@ async fn callers_are_authenticated_and_errors_have_one_shape() {
     let post = h.send(Call::new("POST", "/hashtags/fyp/analysis")).await;
     assert_eq!(post.status, 405);
     assert_eq!(post.error_code(), "method_not_allowed");
+    assert_eq!(post.header("allow"), Some("GET"));
 }
 
 #[tokio::test]
@@ -217,4 +222,26 @@ fn bad_configuration_fails_at_init_with_one_message_naming_each_problem() {
         assert!(all.contains(expected), "missing {expected:?} in {all}");
     }
     assert!(!all.contains("panicked"), "a clear error, not a panic: {all}");
+}
+
+#[tokio::test]
+async fn the_openapi_document_is_served_and_lists_exactly_the_routed_routes() {
+    let h = World::start(Setup::default()).await;
+    let reply = h.send(Call::new("GET", "/hashtags/openapi.json")).await;
+    assert_eq!(reply.status, 200, "{}", reply.text);
+    assert_security_headers(&reply);
+    assert_eq!(testkit::routes::documented(&reply.body), testkit::routes::served(hashtags::ROUTES));
+    assert_eq!(
+        testkit::routes::in_template("HashtagsIntegration"),
+        testkit::routes::served(hashtags::ROUTES),
+        "template.yaml routes to the hashtags function = hashtags::ROUTES"
+    );
+    // The answer's schema is the analysis type's own.
+    let analysis = &reply.body["components"]["schemas"]["Analysis"];
+    for field in ["tag", "window", "metrics", "partial", "summary"] {
+        assert!(analysis["properties"].get(field).is_some(), "{field}");
+    }
+    let post = h.send(Call::new("POST", "/hashtags/openapi.json")).await;
+    assert_eq!(post.status, 405);
+    assert_eq!(post.header("allow"), Some("GET"));
 }
