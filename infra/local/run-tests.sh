@@ -37,6 +37,10 @@ else
   cargo test --workspace --locked --no-fail-fast || status=$?
 fi
 
+# Schema-driven testing of the api and hashtags functions through the stack
+# (a bounded run here; `make schemathesis` runs the full one).
+SCHEMATHESIS_EXAMPLES="${SCHEMATHESIS_EXAMPLES:-25}" bash infra/schemathesis/run.sh || status=1
+
 # The log-scrubbing check, while the stack still holds what the run handled:
 # no token, code, verifier, key, API key or caption in any line the functions
 # (under watch) or the event sources wrote.
