@@ -15,7 +15,10 @@ Runs alternate Rust and Python per function; one unrecorded warm-up of each
 first (page cache: on Lambda the code is fetched and cached before exec, not
 measured here).
 
-Usage: coldstart.py --env-file STACK_ENV --bin-dir target/release --python PY --runs N --out FILE
+With --alt-bin-dir (the same release build at `opt-level = "s"`), its
+binaries run in the same rotation: does the smaller code slow init?
+
+Usage: coldstart.py --env-file STACK_ENV --bin-dir target/release [--alt-bin-dir DIR] --python PY --runs N --out FILE
 """
 
 import argparse
@@ -107,6 +110,7 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--env-file", required=True)
     ap.add_argument("--bin-dir", required=True)
+    ap.add_argument("--alt-bin-dir")
     ap.add_argument("--python", required=True)
     ap.add_argument("--runs", type=int, default=15)
     ap.add_argument("--out", required=True)
@@ -133,18 +137,27 @@ def main():
         })
         # Lambda's Python runtime ships compiled bytecode; so does the bench venv.
         env.pop("PYTHONDONTWRITEBYTECODE", None)
-        rust_argv = [binary]
-        py_argv = [args.python, os.path.join(HERE, "py_function.py"), fn]
-        one_run(stub, rust_argv, env)
-        one_run(stub, py_argv, env)
-        rust, py = [], []
+        argvs = {"rust": [binary], "python": [args.python, os.path.join(HERE, "py_function.py"), fn]}
+        if args.alt_bin_dir:
+            alt = os.path.join(args.alt_bin_dir, fn)
+            if not os.access(alt, os.X_OK):
+                raise SystemExit(f"coldstart: no opt-level=s binary {alt}")
+            argvs["rust_s"] = [alt]
+        for argv in argvs.values():
+            one_run(stub, argv, env)
+        times = {k: [] for k in argvs}
         for _ in range(args.runs):
-            rust.append(one_run(stub, rust_argv, env))
-            py.append(one_run(stub, py_argv, env))
-        r, p = statistics.median(rust), statistics.median(py)
-        results[fn] = {"rust_ms": rust, "python_ms": py, "rust_median_ms": r, "python_median_ms": p,
-                       "ratio": p / r}
-        print(f"  cold start {fn:<16} rust {r:7.1f} ms   python+boto3 {p:7.1f} ms   x{p / r:.1f}", flush=True)
+            for k, argv in argvs.items():
+                times[k].append(one_run(stub, argv, env))
+        r, p = statistics.median(times["rust"]), statistics.median(times["python"])
+        results[fn] = {"rust_ms": times["rust"], "python_ms": times["python"], "rust_median_ms": r,
+                       "python_median_ms": p, "ratio": p / r}
+        line = f"  cold start {fn:<16} rust {r:7.1f} ms   python+boto3 {p:7.1f} ms   x{p / r:.1f}"
+        if "rust_s" in times:
+            rs = statistics.median(times["rust_s"])
+            results[fn].update({"rust_s_ms": times["rust_s"], "rust_s_median_ms": rs})
+            line += f"   (opt-level s: {rs:.1f} ms)"
+        print(line, flush=True)
     with open(args.out, "w") as f:
         json.dump({"runs": args.runs, "functions": results}, f, indent=1)
 

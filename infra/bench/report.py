@@ -286,11 +286,16 @@ def main():
     page.add("## 1. Cold start", "")
     if cold:
         rows = []
+        opt_s = all("rust_s_median_ms" in r for r in cold["functions"].values())
         for fn, r in cold["functions"].items():
-            rows.append((fn, f"{r['rust_median_ms']:.1f} ms", f"{min(r['rust_ms']):.1f}–{max(r['rust_ms']):.1f}",
-                         f"{r['python_median_ms']:.1f} ms", f"{min(r['python_ms']):.1f}–{max(r['python_ms']):.1f}",
-                         f"×{r['ratio']:.1f}"))
+            row = [fn, f"{r['rust_median_ms']:.1f} ms", f"{min(r['rust_ms']):.1f}–{max(r['rust_ms']):.1f}",
+                   f"{r['python_median_ms']:.1f} ms", f"{min(r['python_ms']):.1f}–{max(r['python_ms']):.1f}",
+                   f"×{r['ratio']:.1f}"]
             summary.append((f"cold start {fn}", f"{r['rust_median_ms']:.1f} ms vs Python {r['python_median_ms']:.1f} ms (×{r['ratio']:.1f})"))
+            if opt_s:
+                row.append(f"{r['rust_s_median_ms']:.1f} ms ({min(r['rust_s_ms']):.1f}–{max(r['rust_s_ms']):.1f})")
+                summary.append((f"cold start {fn} at opt-level s", f"{r['rust_s_median_ms']:.1f} ms"))
+            rows.append(row)
         page.add(f"Process exec → first `GET /2018-06-01/runtime/invocation/next` at a stub of the Lambda "
                  f"Runtime API (`infra/bench/coldstart.py`), median of {cold['runs']} runs each after one "
                  "unrecorded warm-up, Rust and Python alternating. Rust: the x86_64 release binary "
@@ -300,7 +305,11 @@ def main():
                  "for TikTok) and a minimal runtime loop, no `awslambdaric`. Both with the stack's environment "
                  "(`stack.env`, as watch gives it), AWS pointed at the bench stack's moto.", "")
         page.table(["function", "Rust median", "Rust range", "Python + boto3 median", "Python range",
-                    "Python / Rust"], rows)
+                    "Python / Rust"] + (["Rust at `opt-level = \"s\"`, median (range)"] if opt_s else []), rows)
+        if opt_s:
+            page.add("The last column is the same release build at `opt-level = \"s\"` "
+                     "(`CARGO_PROFILE_RELEASE_OPT_LEVEL=s`, `BENCH_OPT_S=1`), run in the same rotation: README "
+                     "\"Bootstrap sizes\" left open whether its ~30 % smaller bootstraps slow init.", "")
         page.add("- Reading the app secret is a round trip to moto on loopback (a few ms); on AWS it is a "
                  "TLS handshake to Secrets Manager, tens of ms for either language.",
                  "- Lambda's own init (fetching the package, starting the sandbox) comes before exec and is "
@@ -357,8 +366,13 @@ def main():
             x, a = s["x86_64"], s["arm64"]
             if a:
                 arm_dates.add(a["mtime"])
-            rows.append((fn, f"{mib(x['bytes'])} MiB", f"{mib(x['zipped'])} MiB",
-                         f"{mib(a['bytes'])} MiB" if a else "not built", f"{mib(a['zipped'])} MiB" if a else "—"))
+            row = [fn, f"{mib(x['bytes'])} MiB", f"{mib(x['zipped'])} MiB"]
+            if s.get("x86_64_s"):
+                xs = s["x86_64_s"]
+                row.append(f"{mib(xs['bytes'])} MiB ({(xs['bytes'] / x['bytes'] - 1) * 100:+.0f} %), zipped "
+                           f"{mib(xs['zipped'])} MiB")
+            row += [f"{mib(a['bytes'])} MiB" if a else "not built", f"{mib(a['zipped'])} MiB" if a else "—"]
+            rows.append(row)
             summary.append((f"size {fn}", f"x86_64 {mib(x['bytes'])} MiB" + (f", arm64 {mib(a['bytes'])} MiB" if a else "")))
         build = f" (this run's release build took {args.release_build_seconds // 60} min {args.release_build_seconds % 60} s" \
                 + (": already fresh)" if args.release_build_seconds is not None and args.release_build_seconds < 60 else ")") \
@@ -370,7 +384,9 @@ def main():
                  + (f"built {', '.join(sorted(arm_dates))}: read by this run, not rebuilt (it takes ~20 min)."
                     if arm_dates else "absent: run `make build` first; README \"Bootstrap sizes\" has the last "
                     "recorded arm64 figures (2026-12-01)."), "")
-        page.table(["function", "x86_64", "x86_64 zipped", "arm64", "arm64 zipped"], rows)
+        alt = all(s.get("x86_64_s") for s in sizes.values())
+        page.table(["function", "x86_64", "x86_64 zipped"] + (["x86_64 at `opt-level = \"s\"`"] if alt else [])
+                   + ["arm64", "arm64 zipped"], rows)
     else:
         not_measured(page, "sizes.py produced no result")
 
@@ -430,7 +446,7 @@ def main():
     if d:
         page.add("`cargo bench --workspace --bench dispatch`: the posts seeded into an isolated table"
                  + (f" ({seeded:.1f} s)" if seeded else "") + ", then one dispatcher tick as their minute begins, "
-                 "default settings.", "")
+                 "default settings; the stack's own schedules and pollers paused.", "")
         page.table(["posts", "enqueued", "time to enqueue all", "index read", "index queries",
                     "SendMessageBatch", "posts/s", "per query / per claim"],
                    [(d.group(2), d.group(1), f"**{float(d.group(3)):.1f} s**", f"{float(d.group(4)):.1f} s",

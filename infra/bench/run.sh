@@ -20,7 +20,9 @@
 # SANDBOX_PORT (6568), WATCH_PORT (9600), EVENT_SOURCES_PORT (6570) override it.
 # BENCH_COLD_RUNS (15), BENCH_LATENCY_N (200), BENCH_PUBLISH_N (6),
 # STREAM_BENCH_MIB (1024), DISPATCH_BENCH_POSTS (10000) size the runs;
-# BENCH_DOC (docs/benchmarks.md) is where the page goes.
+# BENCH_DOC (docs/benchmarks.md) is where the page goes. BENCH_OPT_S=1 also
+# builds the release binaries at opt-level = "s" (another fat-LTO build) and
+# puts their cold starts and sizes beside the default's.
 #
 # Builds, one after another (two cores): the debug tree watch serves, the
 # x86_64 release binaries (`cargo build --workspace --release`, fat LTO: many
@@ -38,7 +40,7 @@ HERE="$ROOT/infra/bench"
 COMMAND="${BENCH_COMMAND:-bash infra/bench/run.sh}"
 for var in STACK_DIR MOTO_PORT SANDBOX_PORT WATCH_PORT EVENT_SOURCES_PORT CARGO_TARGET_DIR \
   BENCH_RELEASE_TARGET_DIR BUILD_TARGET_DIR BENCH_COLD_RUNS BENCH_LATENCY_N BENCH_PUBLISH_N \
-  STREAM_BENCH_MIB DISPATCH_BENCH_POSTS DISPATCH_BENCH_TENANTS BENCH_DOC; do
+  STREAM_BENCH_MIB DISPATCH_BENCH_POSTS DISPATCH_BENCH_TENANTS BENCH_DOC BENCH_OPT_S; do
   if [[ -n "${!var:-}" && ! ( $var == CARGO_TARGET_DIR && ${!var} == "$ROOT/target" ) ]]; then COMMAND="$var=${!var} $COMMAND"; fi
 done
 
@@ -79,6 +81,15 @@ log "building the x86_64 release binaries (fat LTO; a cold build takes many minu
 t=$SECONDS
 CARGO_TARGET_DIR="$RELEASE_TARGET" cargo build --workspace --release --locked --bins --quiet || die "cargo build --workspace --release --bins"
 release_build_s=$((SECONDS - t))
+OPT_S_BIN=""
+if [[ "${BENCH_OPT_S:-0}" == 1 ]]; then
+  # README "Bootstrap sizes": opt-level = "s" cuts the bootstraps by ~30 %;
+  # does it slow init? The same release build at "s", in a target dir of its own.
+  log "BENCH_OPT_S=1: building the release binaries again at opt-level = \"s\" (another fat-LTO build)"
+  CARGO_PROFILE_RELEASE_OPT_LEVEL=s CARGO_TARGET_DIR="$RELEASE_TARGET/opt-s" \
+    cargo build --workspace --release --locked --bins --quiet || die "the opt-level=s release build"
+  OPT_S_BIN="$RELEASE_TARGET/opt-s/release"
+fi
 log "building the benches"
 CARGO_TARGET_DIR="$RELEASE_TARGET" cargo bench --workspace --locked --no-run --bench stream --bench dispatch --bench metrics --quiet \
   || die "cargo bench --no-run"
@@ -109,16 +120,20 @@ unset tenant_out
 # --- 3. sizes, 1. cold starts ------------------------------------------------
 log "3. release bootstrap sizes"
 "$BENCH_VENV/bin/python" "$HERE/sizes.py" --x86-dir "$RELEASE_TARGET/release" \
-  --arm64-dir "$ARM64_TARGET/lambda" --out "$OUT/sizes.json" \
+  --arm64-dir "$ARM64_TARGET/lambda" ${OPT_S_BIN:+--alt-dir "$OPT_S_BIN"} --out "$OUT/sizes.json" \
   || die "sizes"
 log "1. cold starts (${BENCH_COLD_RUNS:-15} runs each, Rust and Python alternating)"
 "$BENCH_VENV/bin/python" "$HERE/coldstart.py" --env-file "$STACK_DIR/stack.env" \
-  --bin-dir "$RELEASE_TARGET/release" --python "$BENCH_VENV/bin/python" \
+  --bin-dir "$RELEASE_TARGET/release" ${OPT_S_BIN:+--alt-bin-dir "$OPT_S_BIN"} --python "$BENCH_VENV/bin/python" \
   --runs "${BENCH_COLD_RUNS:-15}" --out "$OUT/coldstart.json" || die "cold starts"
 
 # --- 2. warm latency, publish, 5. requests per post --------------------------
 log "2. warm latency, publish latency and 5. the AWS requests of one published post"
 "$BENCH_VENV/bin/python" "$HERE/apibench.py" --out "$OUT/api.json" || die "api benchmark"
+
+# The cargo benches bring their own load: the stack's schedules and pollers
+# stop, so the dispatcher's minute ticks do not queue behind their requests.
+curl -fsS -o /dev/null -X POST "$EVENT_SOURCES_URL/pause" || die "pausing the event sources"
 
 # --- 4. streaming ------------------------------------------------------------
 log "4. streaming: cargo bench --workspace --bench stream"

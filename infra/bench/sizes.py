@@ -4,7 +4,7 @@ workspace's release build, arm64 from `make build`'s output
 (target/release-arm64/lambda/<fn>/bootstrap) when it is there, with the
 files' dates. Zipped = deflate, as the deployment package.
 
-Usage: sizes.py --x86-dir target/release --arm64-dir target/release-arm64/lambda --out FILE
+Usage: sizes.py --x86-dir target/release --arm64-dir target/release-arm64/lambda [--alt-dir DIR] --out FILE
 """
 
 import argparse
@@ -30,6 +30,7 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--x86-dir", required=True)
     ap.add_argument("--arm64-dir", required=True)
+    ap.add_argument("--alt-dir", help="the x86_64 release build at opt-level = s")
     ap.add_argument("--out", required=True)
     args = ap.parse_args()
     out = {}
@@ -39,6 +40,8 @@ def main():
             raise SystemExit(f"sizes: no x86_64 release binary {x86}")
         arm = os.path.join(args.arm64_dir, fn, "bootstrap")
         out[fn] = {"x86_64": measure(x86), "arm64": measure(arm) if os.path.isfile(arm) else None}
+        if args.alt_dir:
+            out[fn]["x86_64_s"] = measure(os.path.join(args.alt_dir, fn))
         a = out[fn]["arm64"]
         print(f"  size {fn:<16} x86_64 {out[fn]['x86_64']['bytes'] / 2**20:6.2f} MiB"
               + (f"   arm64 {a['bytes'] / 2**20:6.2f} MiB" if a else "   arm64 (no make build output)"))
