@@ -27,6 +27,7 @@ pub mod http_surface;
 pub mod ids;
 pub mod media;
 pub mod post;
+pub mod rate;
 pub mod schema;
 pub mod telemetry;
 pub mod tenant;

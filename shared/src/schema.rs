@@ -58,7 +58,7 @@ pub mod keys {
 
     /// The third `pk` segment of the items a tenant owns:
     /// `TENANT#{tenant}#{segment}#…`.
-    pub const TENANT_ITEM_SEGMENTS: [&str; 4] = ["POST", "MEDIA", "IDEM", "HASHTAGRATE"];
+    pub const TENANT_ITEM_SEGMENTS: [&str; 4] = ["POST", "MEDIA", "IDEM", "RATE"];
 
     /// `TENANT#{tenant}` / `TENANT` — a tenant.
     pub fn tenant(tenant: &str) -> (String, String) {
@@ -127,10 +127,11 @@ pub mod keys {
         (format!("HASHTAGQUOTA#{app_hash}#{day}"), "QUOTA".to_owned())
     }
 
-    /// `TENANT#{tenant}#HASHTAGRATE#{unix minute}` / `RATE` — the uncached
-    /// analyses a tenant started in a minute.
-    pub fn hashtag_rate(tenant: &str, unix_minute: i64) -> (String, String) {
-        (format!("TENANT#{tenant}#HASHTAGRATE#{unix_minute}"), "RATE".to_owned())
+    /// `TENANT#{tenant}#RATE#{scope}#{unix minute}` / `RATE` — what a
+    /// tenant did in a minute under one rate limit (`shared::rate`):
+    /// `HASHTAG` uncached analyses, `API` api writes, `OAUTH` connects.
+    pub fn tenant_rate(tenant: &str, scope: &str, unix_minute: i64) -> (String, String) {
+        (format!("TENANT#{tenant}#RATE#{scope}#{unix_minute}"), "RATE".to_owned())
     }
 
     /// Owner index partition of a tenant's accounts.
@@ -226,7 +227,7 @@ mod tests {
             pair("HASHTAG#1#research#ALL#ALL#2025-03-24#2025-03-30#food", "ANALYSIS")
         );
         assert_eq!(keys::hashtag_quota("0a1b", "2025-03-30"), pair("HASHTAGQUOTA#0a1b#2025-03-30", "QUOTA"));
-        assert_eq!(keys::hashtag_rate("t1", 29_000_000), pair("TENANT#t1#HASHTAGRATE#29000000", "RATE"));
+        assert_eq!(keys::tenant_rate("t1", "API", 29_000_000), pair("TENANT#t1#RATE#API#29000000", "RATE"));
         assert_eq!(keys::account_in_owner("A1"), "ACCOUNT#A1");
         assert_eq!(keys::token_expiry(1_743_300_000), "TOKENEXP#2025-03-30T02");
         assert_eq!(keys::token_expiry(-1), "TOKENEXP#1969-12-31T23");

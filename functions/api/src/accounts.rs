@@ -101,10 +101,11 @@ pub async fn get(deps: &Deps, tenant: &TenantId, raw_id: &str) -> ApiResult {
 }
 
 #[utoipa::path(get, path = "/accounts/{id}/creator-info", tag = "accounts", params(("id" = String, Path)),
-    responses((status = 200, body = CreatorInfoView), (status = 404, body = crate::openapi::ErrorBody),
+    responses((status = 429, body = crate::openapi::ErrorBody, description = "too many writes for this tenant this minute; see retry-after"), (status = 200, body = CreatorInfoView), (status = 404, body = crate::openapi::ErrorBody),
         (status = 409, body = crate::openapi::ErrorBody)),
     security(("api_key" = [])))]
 pub async fn creator_info(deps: &Deps, tenant: &TenantId, raw_id: &str) -> ApiResult {
+    deps.admit_write(tenant).await?;
     let account = owned(deps, tenant, raw_id).await?;
     require_active(&account)?;
     let info = deps.creators.get(deps, &account).await?;

@@ -18,6 +18,9 @@ pub struct ApiConfig {
     /// `SCHEDULE_MIN_LEAD_SECS` (60, 0..=3600) and `SCHEDULE_HORIZON_DAYS`
     /// (90, 1..=365): when a post may be scheduled.
     pub schedule: ScheduleWindow,
+    /// `API_WRITES_PER_MINUTE` (120, 1..=100000): a tenant's writes and
+    /// creator-info reads per UTC minute, across every instance.
+    pub writes_per_minute: u64,
 }
 
 impl FunctionConfig for ApiConfig {
@@ -37,6 +40,7 @@ impl FunctionConfig for ApiConfig {
                 min_lead_secs: env.number("SCHEDULE_MIN_LEAD_SECS", 60, 0, 3_600),
                 horizon_days: env.number("SCHEDULE_HORIZON_DAYS", 90, 1, 365),
             },
+            writes_per_minute: env.number("API_WRITES_PER_MINUTE", 120, 1, 100_000),
         }
     }
 }

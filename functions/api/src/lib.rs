@@ -30,6 +30,7 @@ use shared::{
     http_surface::{json_response, raw_path, segments, tenant_of, ApiError, ApiResult, ErrorCode, Exchange},
     media::store::MediaStore,
     post::PostStore,
+    rate::{Scope, TenantLimiter},
     tenant::TenantStore,
     vault::SecretCache,
 };
@@ -46,6 +47,8 @@ pub struct Deps {
     pub posts: PostStore,
     pub accounts: AccountStore,
     pub keeper: Arc<TokenKeeper>,
+    /// The tenant's writes (and creator-info reads) per minute.
+    pub limiter: TenantLimiter,
     creators: creator::CreatorCache,
 }
 
@@ -68,9 +71,20 @@ impl Deps {
             accounts,
             keeper,
             creators: creator::CreatorCache::default(),
+            limiter: TenantLimiter::new(dynamodb.clone(), &table, Scope::Api, config.writes_per_minute),
             dynamodb: dynamodb.clone(),
             config,
         })
+    }
+}
+
+impl Deps {
+    /// Counts one write (or creator-info read) of `tenant` against its
+    /// share per minute: a 429 with `Retry-After` past it. Each handler
+    /// calls it once the request has passed the checks that need no read,
+    /// so a request refused on its face costs no table write.
+    pub async fn admit_write(&self, tenant: &shared::tenant::TenantId) -> Result<(), ApiError> {
+        self.limiter.admit(tenant, "writes").await
     }
 }
 
@@ -177,6 +191,8 @@ async fn route(request: &Request, deps: &Deps) -> ApiResult {
         Route::OpenApi => return Ok(json_response(StatusCode::OK, &openapi::document())),
         _ => {}
     }
+    // Writes and creator-info (a TikTok call) count against the tenant's
+    // share per minute (`Deps::admit_write`); reads of the table do not.
     let tenant = tenant_of(request, &deps.config.auth, &deps.tenants).await?;
     match route {
         Route::Health | Route::OpenApi => Err(ApiError::new(ErrorCode::Internal, "unreachable route")),

@@ -108,11 +108,12 @@ pub fn validate(new: NewMedia) -> Result<(ContentType, u64, Option<String>), Api
 }
 
 #[utoipa::path(post, path = "/media", tag = "media", request_body = NewMedia,
-    responses((status = 201, body = MediaView, description = "upload slot: PUT the bytes to upload.url with upload.headers"),
+    responses((status = 429, body = crate::openapi::ErrorBody, description = "too many writes for this tenant this minute; see retry-after"), (status = 201, body = MediaView, description = "upload slot: PUT the bytes to upload.url with upload.headers"),
         (status = 400, body = crate::openapi::ErrorBody)),
     security(("api_key" = [])))]
 pub async fn create(deps: &Deps, tenant: &TenantId, request: &Request) -> ApiResult {
     let (content_type, size, sha256) = validate(json_body(request, deps.config.max_body_bytes)?)?;
+    deps.admit_write(tenant).await?;
     let item = MediaStore::new_item(tenant, content_type, size, sha256);
     deps.media.put(&item).await?;
     let slot =

@@ -148,6 +148,7 @@ async fn validate(
     // Every count and id is checked before the first read.
     let Checked { due, media_ids: ids, account_id } =
         check_offline(account_id, settings, scheduled_at, OffsetDateTime::now_utc(), deps.config.schedule)?;
+    deps.admit_write(tenant).await?;
 
     let items: Vec<Option<MediaItem>> = deps.media.get_many(tenant, &ids).await?;
     intake::check_media(settings.kind, &settings.media_ids, &items).map_err(intake_error)?;
@@ -184,7 +185,7 @@ async fn validate(
 
 #[utoipa::path(post, path = "/posts", tag = "posts", request_body = NewPost,
     params(("Idempotency-Key" = Option<String>, Header, pattern = "^[!-~]{1,128}$", description = "retry-safe creation: 1–128 visible ASCII characters")),
-    responses((status = 201, body = PostView), (status = 200, body = PostView, description = "replayed"),
+    responses((status = 429, body = crate::openapi::ErrorBody, description = "too many writes for this tenant this minute; see retry-after"), (status = 201, body = PostView), (status = 200, body = PostView, description = "replayed"),
         (status = 400, body = crate::openapi::ErrorBody), (status = 404, body = crate::openapi::ErrorBody),
         (status = 422, body = crate::openapi::ErrorBody)),
     security(("api_key" = [])))]
@@ -255,7 +256,7 @@ pub async fn get(deps: &Deps, tenant: &TenantId, raw_id: &str) -> ApiResult {
 }
 
 #[utoipa::path(patch, path = "/posts/{id}", tag = "posts", params(("id" = String, Path)), request_body = PostEdit,
-    responses((status = 200, body = PostView), (status = 400, body = crate::openapi::ErrorBody),
+    responses((status = 429, body = crate::openapi::ErrorBody, description = "too many writes for this tenant this minute; see retry-after"), (status = 200, body = PostView), (status = 400, body = crate::openapi::ErrorBody),
         (status = 404, body = crate::openapi::ErrorBody), (status = 409, body = crate::openapi::ErrorBody),
         (status = 422, body = crate::openapi::ErrorBody)),
     security(("api_key" = [])))]
@@ -321,10 +322,11 @@ fn not_editable(status: PostStatus) -> ApiError {
 }
 
 #[utoipa::path(delete, path = "/posts/{id}", tag = "posts", params(("id" = String, Path)),
-    responses((status = 200, body = PostView), (status = 404, body = crate::openapi::ErrorBody),
+    responses((status = 429, body = crate::openapi::ErrorBody, description = "too many writes for this tenant this minute; see retry-after"), (status = 200, body = PostView), (status = 404, body = crate::openapi::ErrorBody),
         (status = 409, body = crate::openapi::ErrorBody)),
     security(("api_key" = [])))]
 pub async fn cancel(deps: &Deps, tenant: &TenantId, raw_id: &str) -> ApiResult {
+    deps.admit_write(tenant).await?;
     let post = owned(deps, tenant, raw_id).await?;
     if !post.status.can_move_to(PostStatus::Cancelled) || post.status == PostStatus::NeedsAttention {
         return Err(ApiError::new(

@@ -121,7 +121,7 @@ fn conflict(message: String) -> ApiError {
 
 #[utoipa::path(post, path = "/posts/{id}/resolve", tag = "posts", params(("id" = String, Path)),
     request_body = Resolution,
-    responses((status = 200, body = PostView, description = "resolved"),
+    responses((status = 429, body = crate::openapi::ErrorBody, description = "too many writes for this tenant this minute; see retry-after"), (status = 200, body = PostView, description = "resolved"),
         (status = 400, body = crate::openapi::ErrorBody), (status = 404, body = crate::openapi::ErrorBody),
         (status = 409, body = crate::openapi::ErrorBody,
             description = "not NEEDS_ATTENTION, or settled meanwhile")),
@@ -129,6 +129,7 @@ fn conflict(message: String) -> ApiError {
 pub async fn resolve(deps: &Deps, tenant: &TenantId, raw_id: &str, request: &Request) -> ApiResult {
     // The body is checked before anything is read, as for an edit.
     let JsonObject(resolution) = json_body::<JsonObject<Resolution>>(request, deps.config.max_body_bytes)?;
+    deps.admit_write(tenant).await?;
     let post = crate::posts::owned(deps, tenant, raw_id).await?;
     apply(deps, tenant, post, &resolution).await
 }

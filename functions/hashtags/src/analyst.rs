@@ -14,10 +14,10 @@ use crate::cache::{AnalysisCache, CacheKey};
 use crate::metrics::{compute, MetricsInput};
 use crate::narrative::Narrator;
 use crate::provider::{FetchError, VideoProvider};
-use crate::quota::TenantLimiter;
 use crate::request::{AnalysisRequest, Source};
 use crate::resilience::Budget;
 use shared::error::StoreError;
+use shared::rate::TenantLimiter;
 
 /// How the answer relates to the cache.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

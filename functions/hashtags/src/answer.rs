@@ -58,9 +58,7 @@ fn svg(analysis: &crate::Analysis) -> Result<Response<Body>, ApiError> {
 }
 
 fn rate_limited(retry_after: u64) -> ApiError {
-    let message = "too many analyses for this tenant; retry after the indicated delay";
-    ApiError::new(ErrorCode::TooManyRequests, message)
-        .with_header(header::RETRY_AFTER, HeaderValue::from(retry_after.max(1)))
+    shared::rate::too_many("analyses", retry_after)
 }
 
 fn fetch_error(error: FetchError) -> ApiError {

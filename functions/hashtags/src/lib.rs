@@ -68,7 +68,8 @@ use tiktok::TikTokClient;
 
 use crate::cache::AnalysisCache;
 use crate::narrative::Narrator;
-use crate::quota::{QuotaLedger, TenantLimiter};
+use crate::quota::QuotaLedger;
+use shared::rate::{Scope, TenantLimiter};
 
 use crate::config::HashtagsConfig;
 
@@ -130,7 +131,12 @@ impl Deps {
                 settings.cache_ttl,
                 settings.cache_version.clone(),
             ),
-            limiter: TenantLimiter::new(dynamodb.clone(), &table, settings.analyses_per_minute),
+            limiter: TenantLimiter::new(
+                dynamodb.clone(),
+                &table,
+                Scope::Hashtag,
+                settings.analyses_per_minute,
+            ),
             narrator,
             time_budget: settings.time_budget,
         };

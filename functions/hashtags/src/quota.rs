@@ -4,7 +4,8 @@
 //!
 //! Items (TTL on `expires_at`):
 //! - `HASHTAGQUOTA#{app}#{YYYY-MM-DD}` / `QUOTA`: `requests`, `records` used that UTC day;
-//! - `TENANT#{t}#HASHTAGRATE#{unix minute}` / `RATE`: `count` of analyses started.
+//! - `TENANT#{t}#RATE#HASHTAG#{unix minute}` / `RATE`: `count` of analyses started
+//!   (the limiter is `shared::rate::TenantLimiter`).
 //!
 //! A request slot is reserved with a conditional `ADD` before each query, so
 //! concurrent analyses cannot overrun the quota together.
@@ -15,10 +16,9 @@ use sha2::{Digest, Sha256};
 use time::{Duration, OffsetDateTime};
 
 use foundation::time_format::iso_date;
-use shared::dynamo::{applied, count_within, n, read_item, update};
+use shared::dynamo::{applied, n, read_item, update};
 use shared::error::StoreError;
 use shared::schema;
-use shared::tenant::TenantId;
 
 /// The Research API's daily limits (TikTok: 1,000 requests, 100,000 records).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -135,32 +135,5 @@ impl QuotaLedger {
             exhausted: requests_used >= self.limits.requests || records_used >= self.limits.records,
             resets_at: format!("{}T00:00:00Z", iso_date(tomorrow)),
         })
-    }
-}
-
-/// At most `per_minute` uncached analyses per tenant and minute: each one
-/// spends TikTok calls and quota, so one tenant cannot drain them.
-#[derive(Debug, Clone)]
-pub struct TenantLimiter {
-    dynamodb: aws_sdk_dynamodb::Client,
-    table: String,
-    per_minute: u64,
-}
-
-impl TenantLimiter {
-    pub fn new(dynamodb: aws_sdk_dynamodb::Client, table: impl Into<String>, per_minute: u64) -> Self {
-        Self { dynamodb, table: table.into(), per_minute }
-    }
-
-    /// Takes one slot of the current minute; `Err(seconds until the next
-    /// minute)` when none is left.
-    pub async fn take(&self, tenant: &TenantId) -> Result<Result<(), u64>, StoreError> {
-        let now = OffsetDateTime::now_utc().unix_timestamp();
-        let minute = now.div_euclid(60);
-        let key = schema::keys::hashtag_rate(tenant.as_str(), minute);
-        let counted =
-            count_within(&self.dynamodb, &self.table, key, "count", self.per_minute, (minute + 2) * 60)
-                .await?;
-        Ok(if counted { Ok(()) } else { Err((60 - now.rem_euclid(60)) as u64) })
     }
 }

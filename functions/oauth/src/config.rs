@@ -30,6 +30,9 @@ pub struct OauthConfig {
     pub return_to: ReturnAllowList,
     /// `OAUTH_SCOPES`: the scopes asked for at login.
     pub scopes: Vec<String>,
+    /// `OAUTH_CONNECTS_PER_MINUTE` (10, 1..=1000): a tenant's connects and
+    /// disconnects per UTC minute (each is a TikTok token call).
+    pub connects_per_minute: u64,
 }
 
 impl OauthConfig {
@@ -54,6 +57,7 @@ impl OauthConfig {
             Err(_) => None,
         };
         let scopes = read_scopes(&mut env);
+        let connects_per_minute = env.number("OAUTH_CONNECTS_PER_MINUTE", 10, 1, 1_000);
         let config = redirect_uri.zip(return_to).map(|(redirect_uri, return_to)| Self {
             stack,
             tiktok,
@@ -62,6 +66,7 @@ impl OauthConfig {
             redirect_uri,
             return_to,
             scopes,
+            connects_per_minute,
         });
         // Both are `None` only when a problem was recorded, so `finish` fails.
         env.finish(config)?.ok_or_else(|| ConfigError { problems: Vec::new() })

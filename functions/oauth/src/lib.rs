@@ -23,6 +23,7 @@ use shared::{
     account::TokenKeeper,
     aws::Aws,
     http_surface::{raw_path, segments, tenant_of, ApiError, ApiResult, ErrorCode, Exchange},
+    rate::{Scope, TenantLimiter},
     tenant::TenantStore,
     vault::{SecretCache, SecretError},
 };
@@ -39,6 +40,8 @@ pub struct Deps {
     pub states: StateStore,
     /// Accounts, posts, the cached app secret and the TikTok client.
     pub keeper: TokenKeeper,
+    /// The tenant's connects and disconnects per minute.
+    pub limiter: TenantLimiter,
 }
 
 impl Deps {
@@ -54,6 +57,7 @@ impl Deps {
             tenants: TenantStore::new(dynamodb.clone(), table),
             states: StateStore::new(dynamodb.clone(), table),
             keeper: TokenKeeper::new(&dynamodb, table, secrets, client, "oauth"),
+            limiter: TenantLimiter::new(dynamodb.clone(), table, Scope::OAuth, config.connects_per_minute),
             config,
         })
     }
@@ -91,10 +95,12 @@ async fn route(request: &Request, deps: &Deps) -> ApiResult {
         Route::Callback => callback::finish_login(request, deps).await,
         Route::Connect => {
             let tenant = tenant_of(request, &deps.config.auth, &deps.tenants).await?;
+            deps.limiter.admit(&tenant, "connects").await?;
             connect::start_login(request, &tenant, deps).await
         }
         Route::Disconnect(id) => {
             let tenant = tenant_of(request, &deps.config.auth, &deps.tenants).await?;
+            deps.limiter.admit(&tenant, "connects").await?;
             disconnect::delete_account(&id, &tenant, deps).await
         }
     }

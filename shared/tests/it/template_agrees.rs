@@ -304,7 +304,7 @@ fn code_items() -> Vec<((String, String), Vec<IndexKey>)> {
             vec![],
         ),
         (keys::hashtag_quota("{app}", "{day}"), vec![]),
-        (keys::hashtag_rate(t, 0), vec![]),
+        (keys::tenant_rate(t, "{scope}", 0), vec![]),
     ]
 }
 

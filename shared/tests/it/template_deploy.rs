@@ -431,7 +431,10 @@ fn known_family(pattern: &str) -> bool {
         return true;
     }
     if let Some(rest) = pattern.strip_prefix("TENANT#*#") {
-        return TENANT_ITEM_SEGMENTS.iter().any(|seg| rest == format!("{seg}#*"));
+        // A whole family (`RATE#*`) or a narrower part of one (`RATE#OAUTH#*`).
+        return TENANT_ITEM_SEGMENTS.iter().any(|seg| {
+            rest == format!("{seg}#*") || rest.starts_with(&format!("{seg}#")) && rest.ends_with("#*")
+        });
     }
     ITEM_PREFIXES.iter().any(|prefix| pattern == format!("{prefix}#*"))
 }

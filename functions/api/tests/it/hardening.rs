@@ -240,6 +240,45 @@ async fn control_characters_and_bidi_overrides_in_user_text_are_refused_with_the
     assert_eq!(list(&w, "").await.body["posts"].as_array().map(Vec::len), Some(1), "no post was added");
 }
 
+/// Waits past the minute's last seconds, so a test's writes fall in one
+/// UTC minute (each minute has its own counter).
+async fn early_in_a_minute() {
+    let second = time::OffsetDateTime::now_utc().unix_timestamp().rem_euclid(60);
+    if second > 45 {
+        tokio::time::sleep(std::time::Duration::from_secs((61 - second) as u64)).await;
+    }
+}
+
+#[tokio::test]
+async fn a_tenants_writes_are_limited_per_minute_and_reads_and_other_tenants_are_not() {
+    let w = World::with(&[("API_WRITES_PER_MINUTE", "3")]).await;
+    let slot = json!({"kind": "video", "content_type": "video/mp4", "size_bytes": 100});
+    early_in_a_minute().await;
+    let mut ids = Vec::new();
+    for _ in 0..3 {
+        let reply = w.call("POST", "/media", Some(&w.tenant.key), Some(slot.clone()), &[]).await;
+        assert_eq!(reply.status, 201, "{}", reply.text);
+        ids.push(reply.body["media_id"].as_str().expect("media id").to_owned());
+    }
+    for (method, path, body) in [
+        ("POST", "/media".to_owned(), Some(slot.clone())),
+        ("DELETE", format!("/posts/{}", ids[0]), None),
+        ("GET", format!("/accounts/{}/creator-info", ids[0]), None),
+    ] {
+        let refused = w.call(method, &path, Some(&w.tenant.key), body, &[]).await;
+        assert_eq!(refused.status, 429, "{method} {path}: {}", refused.text);
+        assert_eq!(refused.error_code(), "too_many_requests");
+        let wait: u64 = refused.header("retry-after").and_then(|v| v.parse().ok()).expect("retry-after");
+        assert!((1..=60).contains(&wait), "{wait}");
+    }
+    // Reads are not counted; another tenant has its own share.
+    let read = w.call("GET", &format!("/media/{}", ids[0]), Some(&w.tenant.key), None, &[]).await;
+    assert_eq!(read.status, 200, "{}", read.text);
+    let other = w.new_tenant().await;
+    let theirs = w.call("POST", "/media", Some(&other.key), Some(slot), &[]).await;
+    assert_eq!(theirs.status, 201, "{}", theirs.text);
+}
+
 #[tokio::test]
 async fn a_body_that_is_not_utf8_is_a_400_on_every_body_route() {
     // API Gateway passes such a body base64-encoded; the local gateway (watch)

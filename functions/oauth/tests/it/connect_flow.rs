@@ -149,3 +149,30 @@ async fn unknown_routes_and_methods_answer_in_the_error_shape() {
     assert_eq!(reply.header("allow"), Some("GET"));
     assert_security_headers(&reply);
 }
+
+#[tokio::test]
+async fn a_tenants_connects_and_disconnects_are_limited_per_minute() {
+    let w = World::with(86_400, &[("OAUTH_CONNECTS_PER_MINUTE", "2")]).await;
+    let tenant = w.tenant().await;
+    // In one UTC minute: each minute has its own counter.
+    let second = time::OffsetDateTime::now_utc().unix_timestamp().rem_euclid(60);
+    if second > 45 {
+        tokio::time::sleep(std::time::Duration::from_secs((61 - second) as u64)).await;
+    }
+    for _ in 0..2 {
+        assert_eq!(w.start_login(&tenant, None).await.status, 302);
+    }
+    let refused = w.start_login(&tenant, None).await;
+    assert_eq!(refused.status, 429, "{}", refused.text);
+    assert_eq!(refused.error_code(), "too_many_requests");
+    assert!(refused
+        .header("retry-after")
+        .and_then(|v| v.parse::<u64>().ok())
+        .is_some_and(|s| (1..=60).contains(&s)));
+    assert_security_headers(&refused);
+    let disconnect = w.disconnect("01ARZ3NDEKTSV4RRFFQ69G5FAV", Some(&tenant.key)).await;
+    assert_eq!(disconnect.status, 429, "{}", disconnect.text);
+    // Another tenant has its own share.
+    let other = w.tenant().await;
+    assert_eq!(w.start_login(&other, None).await.status, 302);
+}

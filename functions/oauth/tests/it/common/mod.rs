@@ -55,6 +55,11 @@ impl World {
     /// The function against the local stack and a fresh sandbox app whose
     /// access tokens live `access_ttl` seconds.
     pub async fn start(access_ttl: i64) -> Self {
+        Self::with(access_ttl, &[]).await
+    }
+
+    /// As [`start`](Self::start), with configuration `overrides` on top.
+    pub async fn with(access_ttl: i64, overrides: &[(&str, &str)]) -> Self {
         let stack = StackConfig::from_env().expect("stack env; source .local/stack.env");
         let aws = Aws::load(&stack).await;
         let app = SandboxApp::start(&aws, |s| s.access_token_ttl_secs = access_ttl).await;
@@ -64,6 +69,7 @@ impl World {
             ("OAUTH_RETURN_ALLOWLIST", ALLOWLIST),
             ("AUTH_MODE", "api_key"),
         ]);
+        vars.extend_from_slice(overrides);
         let config = OauthConfig::read(testkit::env_with(&vars)).expect("config");
         let deps = Deps::new(config, &aws).expect("deps");
         Self { app, deps, aws, table: stack.table_name }
