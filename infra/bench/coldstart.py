@@ -116,6 +116,7 @@ def main():
     ap.add_argument("--out", required=True)
     args = ap.parse_args()
 
+    load_before = open("/proc/loadavg").read().split()[:3]
     stack = read_env_file(args.env_file)
     stub = Stub()
     base = {k: v for k, v in os.environ.items() if k in ("PATH", "HOME", "LANG")}
@@ -159,7 +160,8 @@ def main():
             line += f"   (opt-level s: {rs:.1f} ms)"
         print(line, flush=True)
     with open(args.out, "w") as f:
-        json.dump({"runs": args.runs, "functions": results}, f, indent=1)
+        json.dump({"runs": args.runs, "functions": results, "loadavg_before": load_before,
+                   "loadavg_after": open("/proc/loadavg").read().split()[:3]}, f, indent=1)
 
 
 if __name__ == "__main__":

@@ -278,6 +278,9 @@ def main():
         ("machine", f"{m['cpus']} CPUs (`nproc`), {m['model']}, {m['memory']} memory, Linux {m['kernel']}"),
         ("toolchain", f"{m['rustc']}; {m['python']} (boto3 1.43.108, `infra/bench/requirements.txt`)"),
     ])
+    page.add(f"Load average at the end of the run: {' '.join(open('/proc/loadavg').read().split()[:3])} "
+             "(1/5/15 min). The checkout and the machine are shared with another working session, whose "
+             "builds and tests may have run at the same time.", "")
     page.add("Everything runs on this one machine: the emulators (moto is Python, DynamoDB requests "
              "serialised), the functions and the load share its cores. Figures of the emulated services "
              "are the emulator's; what transfers to AWS is said under each table.", "")
@@ -315,7 +318,10 @@ def main():
                  "- Lambda's own init (fetching the package, starting the sandbox) comes before exec and is "
                  "not here; nor is `awslambdaric`'s import time on the Python side (Lambda's managed Python "
                  "runtime has its own loop).",
-                 "- Measured on x86_64; the deployed functions are arm64 (Graviton), not measurable here.", "")
+                 "- Measured on x86_64; the deployed functions are arm64 (Graviton), not measurable here.",
+                 f"- Load average (1/5/15 min) before and after the cold starts: "
+                 f"{' '.join(cold.get('loadavg_before', ['?']))} and {' '.join(cold.get('loadavg_after', ['?']))} "
+                 "on 2 CPUs: a figure taken while another session builds is slower for both languages.", "")
     else:
         not_measured(page, "coldstart.py produced no result (see the run's log)")
 
