@@ -8,6 +8,7 @@
 //! test's log lines; `rng` is a seeded generator for generated data.
 
 pub mod accounts;
+pub mod alloc;
 pub mod isolated;
 pub mod logs;
 pub mod media_files;
