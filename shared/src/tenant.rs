@@ -106,13 +106,26 @@ fn split_key(key: &str) -> Result<&str, AuthError> {
     }
 }
 
-fn digest(key: &str) -> [u8; 32] {
-    Sha256::digest(key.as_bytes()).into()
+/// The SHA-256 of an API key, as stored. It has no `==`: the only way to
+/// compare two is [`digests_match`], in constant time (a test checks both
+/// that the type stays without `PartialEq` and, under valgrind, that the
+/// comparison runs the same instructions wherever the digests differ).
+#[derive(Clone, Copy)]
+pub struct KeyDigest(pub [u8; 32]);
+
+impl std::fmt::Debug for KeyDigest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("KeyDigest(..)")
+    }
+}
+
+fn digest(key: &str) -> KeyDigest {
+    KeyDigest(Sha256::digest(key.as_bytes()).into())
 }
 
 /// Constant-time equality of two digests.
-pub fn digests_match(a: &[u8; 32], b: &[u8; 32]) -> bool {
-    a.ct_eq(b).into()
+pub fn digests_match(a: &KeyDigest, b: &KeyDigest) -> bool {
+    a.0.ct_eq(&b.0).into()
 }
 
 /// Extracts the key from an `Authorization: Bearer ...` header value.
@@ -165,7 +178,7 @@ impl TenantStore {
         let key = format!("{KEY_TAG}_{prefix}_{secret}");
         let result = insert(&self.dynamodb, &self.table, schema::keys::api_key(&prefix))
             .item("tenant", s(tenant.as_str()))
-            .item("digest", AttributeValue::B(digest(&key).to_vec().into()))
+            .item("digest", AttributeValue::B(digest(&key).0.to_vec().into()))
             .item("status", s("ACTIVE"))
             .item("created_at", s(rfc3339(OffsetDateTime::now_utc())))
             .send()
@@ -207,14 +220,15 @@ impl TenantStore {
             .await
             .map_err(|e| StoreError::from_sdk("dynamodb", e))?
             .item;
-        let stored: Option<[u8; 32]> = item
+        let stored: Option<KeyDigest> = item
             .as_ref()
             .and_then(|i| i.get("digest"))
             .and_then(|d| d.as_b().ok())
-            .and_then(|b| <[u8; 32]>::try_from(b.as_ref()).ok());
+            .and_then(|b| <[u8; 32]>::try_from(b.as_ref()).ok())
+            .map(KeyDigest);
         // Compare against a dummy digest when the prefix is unknown, so both
         // paths do the same work.
-        let matches = digests_match(&presented, &stored.unwrap_or([0u8; 32]));
+        let matches = digests_match(&presented, &stored.unwrap_or(KeyDigest([0u8; 32])));
         let (Some(item), true) = (item, matches && stored.is_some()) else {
             return Ok(Err(AuthError::Wrong));
         };
@@ -269,8 +283,35 @@ mod tests {
         let a = digest("tk_a");
         let mut b = a;
         assert!(digests_match(&a, &b));
-        b[31] ^= 1;
+        b.0[31] ^= 1;
         assert!(!digests_match(&a, &b));
+    }
+
+    /// Whether a type has `==`, told at run time (method resolution picks the
+    /// `PartialEq` impl when there is one, else the fallback on `&T`).
+    trait HasEq {
+        fn has_eq(&self) -> bool;
+    }
+    impl<T: PartialEq> HasEq for T {
+        fn has_eq(&self) -> bool {
+            true
+        }
+    }
+    trait NoEq {
+        fn has_eq(&self) -> bool;
+    }
+    impl<T> NoEq for &T {
+        fn has_eq(&self) -> bool {
+            false
+        }
+    }
+
+    #[test]
+    fn key_digests_have_no_eq_so_only_the_constant_time_comparison_compiles() {
+        let d = digest("tk_a");
+        assert!(!(&d).has_eq(), "KeyDigest must not implement PartialEq: compare with digests_match");
+        // The probe itself tells a type with `==` apart.
+        assert!(d.0.has_eq());
     }
 
     #[test]

@@ -12,6 +12,7 @@
 )]
 
 mod account_tokens;
+mod constant_time;
 mod local_stack;
 mod media_head;
 mod post_store;
