@@ -72,8 +72,8 @@ def machine():
 
 def git():
     head = sh("git", "rev-parse", "--short", "HEAD")
-    dirty = [line for line in sh("git", "status", "--porcelain").splitlines() if line.strip()]
-    return head, len(dirty)
+    dirty = [line[3:] for line in sh("git", "status", "--porcelain").splitlines() if line.strip()]
+    return head, dirty
 
 
 def grab(pattern, text, cast=float):
@@ -257,6 +257,7 @@ def main():
     ap.add_argument("--started", required=True)
     ap.add_argument("--elapsed", type=int, required=True)
     ap.add_argument("--release-build-seconds", type=int, default=None)
+    ap.add_argument("--note", default="")
     args = ap.parse_args()
     R = args.results
     cold, sizes, api, curl = (load(R, n) for n in ("coldstart.json", "sizes.json", "api.json", "curl.json"))
@@ -274,10 +275,13 @@ def main():
     page.table(["", ""], [
         ("command", f"`{args.command}`"),
         ("date", f"{args.started} (run took {args.elapsed // 60} min {args.elapsed % 60} s)"),
-        ("commit", f"`{head}`" + (f" with {dirty} uncommitted paths in the working tree (a shared checkout)" if dirty else "")),
+        ("commit", f"`{head}`" + ((" with uncommitted " + ", ".join(f"`{p}`" for p in dirty)) if 0 < len(dirty) <= 6
+                                  else f" with {len(dirty)} uncommitted paths in the working tree" if dirty else "")),
         ("machine", f"{m['cpus']} CPUs (`nproc`), {m['model']}, {m['memory']} memory, Linux {m['kernel']}"),
         ("toolchain", f"{m['rustc']}; {m['python']} (boto3 1.43.108, `infra/bench/requirements.txt`)"),
     ])
+    if args.note:
+        page.add(f"**Note.** {args.note}", "")
     page.add(f"Load average at the end of the run: {' '.join(open('/proc/loadavg').read().split()[:3])} "
              "(1/5/15 min). The checkout and the machine are shared with another working session, whose "
              "builds and tests may have run at the same time.", "")
