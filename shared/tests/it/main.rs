@@ -16,5 +16,6 @@ mod constant_time;
 mod local_stack;
 mod media_head;
 mod post_store;
+mod security_doc;
 mod template_agrees;
 mod template_deploy;
