@@ -154,13 +154,13 @@ CARGO_TARGET_DIR="$RELEASE_TARGET" cargo bench --workspace --locked --quiet --be
 log "4. streaming: curl between the same servers"
 "$BENCH_VENV/bin/python" "$HERE/curlstream.py" --out "$OUT/curl.json" || die "curl stream"
 
-# --- 6. dispatch, 7. metrics -------------------------------------------------
-log "6. dispatch: cargo bench --workspace --bench dispatch"
-CARGO_TARGET_DIR="$RELEASE_TARGET" cargo bench --workspace --locked --quiet --bench dispatch 2>&1 | tee "$OUT/dispatch.log" \
-  || die "dispatch bench (see $OUT/dispatch.log)"
+# --- 7. metrics, 6. dispatch (the longest, last) ------------------------------
 log "7. metrics: cargo bench --workspace --bench metrics"
 CARGO_TARGET_DIR="$RELEASE_TARGET" cargo bench --workspace --locked --quiet --bench metrics 2>&1 | tee "$OUT/metrics.log" \
   || die "metrics bench (see $OUT/metrics.log)"
+log "6. dispatch: cargo bench --workspace --bench dispatch"
+CARGO_TARGET_DIR="$RELEASE_TARGET" cargo bench --workspace --locked --quiet --bench dispatch 2>&1 | tee "$OUT/dispatch.log" \
+  || die "dispatch bench (see $OUT/dispatch.log)"
 
 # --- the page ----------------------------------------------------------------
 "$BENCH_VENV/bin/python" "$HERE/report.py" --results "$OUT" --doc "$DOC" --command "$COMMAND" \
