@@ -10,7 +10,7 @@ VENV_BIN := .local/venv/bin
 export CARGO_TARGET_DIR ?= $(CURDIR)/target
 export CARGO_TERM_COLOR ?= never
 
-.PHONY: help tools up down urls test lint demo tenant build fuzz deny schemathesis bench
+.PHONY: help tools up down urls test lint demo tenant build fuzz deny schemathesis bench chaos
 
 help:
 	@echo "make demo   - bring the local stack up, run the end-to-end scenario, print a summary, stop"
@@ -24,6 +24,7 @@ help:
 	@echo "make deny   - cargo-deny: licenses, bans (no OpenSSL), sources; advisories where GitHub is reachable"
 	@echo "make build  - sam build: every function for arm64 (cargo-lambda, no Docker); prints each bootstrap's size"
 	@echo "make bench  - every benchmark on a stack of its own; prints the table, writes docs/benchmarks.md (~30 min built)"
+	@echo "make chaos  - 1,000 posts published under TikTok faults, kills, duplicate deliveries and cancels; asserts never twice, never lost (CHAOS_POSTS, CHAOS_ACCOUNTS, CHAOS_SEED)"
 
 tools:
 	@bash $(STACK) tools
@@ -94,3 +95,13 @@ deny:
 # ~20 min from cold on two cores). Not part of CI.
 bench: tools
 	@BENCH_COMMAND="make bench" bash infra/bench/run.sh
+
+# The chaos run (infra/chaos/run.sh) on a stack of its own (ports 7566/7568/
+# 9700/7570, STACK_DIR .local/chaos-stack): CHAOS_POSTS (1000) posts over
+# CHAOS_ACCOUNTS (10) accounts of several tenants, published by the event
+# sources while TikTok faults, publishers are killed, messages are delivered
+# twice and posts are cancelled or moved; prints a table, fails on a
+# duplicate, a lost post, an unexplained NEEDS_ATTENTION or a secret in a log.
+# CI size: make chaos CHAOS_POSTS=60 CHAOS_ACCOUNTS=4. Not part of make test.
+chaos: tools
+	@bash infra/chaos/run.sh

@@ -23,8 +23,10 @@ use crate::Size;
 /// What the harness did, for the table and the verdict.
 #[derive(Default)]
 pub struct Ledger {
-    /// When each kill happened.
+    /// When each publisher process was killed.
     pub kills: Vec<OffsetDateTime>,
+    /// When each in-process publisher invocation was abandoned (`crash`).
+    pub crashes: Vec<OffsetDateTime>,
     /// Kill attempts that found no publisher process to kill.
     pub kills_missed: u32,
     pub duplicate_deliveries: u32,
@@ -63,8 +65,11 @@ impl Chaos {
             + Duration::from_secs(45);
         let ledger = Mutex::new(Ledger::default());
         let seed = size.seed;
+        let deps = crate::crash::deps(world);
         tokio::join!(
-            kills(world, &ledger, Rng::new(seed ^ 1), until),
+            kills(world, &ledger, Rng::new(seed ^ 1), until, size.real_kills),
+            crate::crash::crashing_publisher(world, &deps, &ledger, Rng::new(seed ^ 5), until),
+            crate::crash::crashing_publisher(world, &deps, &ledger, Rng::new(seed ^ 6), until),
             duplicates(world, filed, &ledger, Rng::new(seed ^ 2), until),
             ticks(world, &ledger, Rng::new(seed ^ 3), until),
             edits(world, cast, filed, &ledger, Rng::new(seed ^ 4), until, size),
@@ -107,11 +112,16 @@ fn pause(rng: &mut Rng, from_ms: u64, to_ms: u64) -> Duration {
     Duration::from_millis(from_ms + rng.below((to_ms - from_ms) as usize) as u64)
 }
 
-/// Kills a publisher process under this stack's watch (SIGKILL, by pid) at
-/// random moments; watch starts a fresh one for the next invocation.
-async fn kills(world: &World, ledger: &Mutex<Ledger>, mut rng: Rng, until: Instant) {
-    while Instant::now() < until {
-        sleep(pause(&mut rng, 3_000, 15_000)).await;
+/// Kills `budget` publisher processes under this stack's watch (SIGKILL, by
+/// pid) at random moments. cargo lambda watch does not replace a killed
+/// instance: it keeps taking invocations it never answers (the event sources
+/// give up after EVENT_SOURCES_INVOKE_TIMEOUT), so each kill costs the run
+/// one of the mapping's ten instances for good; `crash` does the rest.
+async fn kills(world: &World, ledger: &Mutex<Ledger>, mut rng: Rng, until: Instant, budget: usize) {
+    let every = until.saturating_duration_since(Instant::now()).as_millis() as u64 / (budget as u64 + 1);
+    let mut done = 0;
+    while Instant::now() < until && done < budget {
+        sleep(pause(&mut rng, every / 2, every.max(1) * 3 / 2)).await;
         let pids = publisher_pids(&world.watch_pid_file);
         if pids.is_empty() {
             ledger.lock().unwrap_or_else(|e| e.into_inner()).kills_missed += 1;
@@ -123,6 +133,7 @@ async fn kills(world: &World, ledger: &Mutex<Ledger>, mut rng: Rng, until: Insta
             .status()
             .is_ok_and(|s| s.success());
         if killed {
+            done += 1;
             ledger.lock().unwrap_or_else(|e| e.into_inner()).kills.push(OffsetDateTime::now_utc());
         }
     }

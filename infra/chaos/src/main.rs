@@ -27,6 +27,7 @@
 )]
 
 mod agents;
+mod crash;
 mod plan;
 mod setup;
 mod verdict;
@@ -52,6 +53,8 @@ pub struct Size {
     /// How long the posts' due times are spread over.
     pub spread_secs: u64,
     pub drain_secs: u64,
+    /// Publisher processes killed for real (each costs watch an instance).
+    pub real_kills: usize,
 }
 
 impl Size {
@@ -79,6 +82,7 @@ impl Size {
             seed,
             spread_secs: env_number("CHAOS_SPREAD_SECS", spread_default),
             drain_secs: env_number("CHAOS_DRAIN_SECS", 900),
+            real_kills: env_number("CHAOS_REAL_KILLS", 3) as usize,
         }
     }
 }
@@ -91,6 +95,8 @@ async fn main() {
         size.seed, size.posts, size.accounts, size.tenants, size.seed, size.posts, size.accounts
     );
     let started = Instant::now();
+    let stack_dir = std::env::var("STACK_DIR").unwrap_or_else(|_| ".local".into());
+    crash::log_to(&format!("{stack_dir}/logs/chaos-publisher.log"));
     let world = setup::World::start().await;
     world.settle_sandbox().await;
     let cast = world.cast(&size).await;

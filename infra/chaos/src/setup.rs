@@ -40,7 +40,7 @@ pub struct World {
     pub sandbox: String,
     pub events: String,
     pub api: String,
-    /// `$STACK_DIR/pids/watch`: the watch process whose publishers are killed.
+    /// `$STACK_DIR/pids/watch.pid`: the watch process whose publishers are killed.
     pub watch_pid_file: String,
 }
 
@@ -89,7 +89,7 @@ impl World {
             events: var("EVENT_SOURCES_URL"),
             api: var("API_URL"),
             queue: var("PUBLISH_QUEUE_URL"),
-            watch_pid_file: format!("{stack_dir}/pids/watch"),
+            watch_pid_file: format!("{stack_dir}/pids/watch.pid"),
             aws,
         }
     }

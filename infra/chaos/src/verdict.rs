@@ -164,7 +164,9 @@ impl Report {
                 let left = post.history[..i].last().and_then(|h| at(&h.at))?;
                 Some((left - time::Duration::seconds(2), at(&post.history[i].at)?))
             });
-            let killed = window.is_some_and(|(from, to)| chaos.kills.iter().any(|k| *k >= from && *k <= to));
+            let killed = window.is_some_and(|(from, to)| {
+                chaos.kills.iter().chain(&chaos.crashes).any(|k| *k >= from && *k <= to)
+            });
             let open_id = open_id_of.get(post.account_id.as_str()).copied().unwrap_or("");
             if killed {
                 na_by_kill += 1;
@@ -246,7 +248,7 @@ impl Report {
         row(
             "NEEDS_ATTENTION",
             format!(
-                "{}: {} after a kill, {} after a dropped answer, {} unexplained {}",
+                "{}: {} after a kill/crash, {} after a dropped answer, {} unexplained {}",
                 self.needs_attention,
                 self.na_by_kill,
                 self.na_by_drop,
