@@ -230,18 +230,26 @@ def warm_latency(api, account, media_id, n):
     ]
     out = []
     for name, method, path, body, expect, auth in routes:
-        times = []
+        times, gateway_errors = [], 0
         for i in range(n + 5):
             if path == "/posts" and method == "POST":
                 # Far ahead, a second apart: never due during the run.
                 body = post_body(account, media_id, far + timedelta(seconds=i + 1))
-            status, answer, ms = api.call(method, path, body, auth)
+            for _ in range(3):
+                status, answer, ms = api.call(method, path, body, auth)
+                # watch's own 500 (an RFC 7807 body, README "Local stack"): the local
+                # gateway lost the function instance, not an answer of the api. Counted, retried.
+                if status == 500 and isinstance(answer, dict) and str(answer.get("type", "")).startswith(
+                        "https://httpstatuses.com/"):
+                    gateway_errors += 1
+                    continue
+                break
             if status != expect:
                 fail(f"{method} {path} answered {status} (expected {expect}): {answer}")
             if i >= 5:  # five warm-up requests first
                 times.append(ms)
         row = {"route": name, "n": n, "p50_ms": percentile(times, 50), "p99_ms": percentile(times, 99),
-               "mean_ms": statistics.fmean(times), "max_ms": max(times)}
+               "mean_ms": statistics.fmean(times), "max_ms": max(times), "gateway_errors": gateway_errors}
         out.append(row)
         print(f"  warm {name:<42} p50 {row['p50_ms']:7.2f} ms   p99 {row['p99_ms']:7.2f} ms", flush=True)
     return out
