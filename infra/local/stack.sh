@@ -48,16 +48,12 @@ export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$ROOT/target}"
 
 log() { printf '[stack] %s\n' "$*" >&2; }
 
+# shellcheck source=infra/local/venv.sh
+source "$ROOT/infra/local/venv.sh"
+
+# moto, cargo-lambda, ziglang, cfn-lint, aws-sam-cli.
 tools() {
-  local req="$ROOT/infra/local/requirements.txt" cons="$ROOT/infra/local/constraints.txt"
-  local stamp="$VENV/.installed" want
-  want="$(cat "$req" "$cons" | sha256sum | cut -d' ' -f1)"
-  if [[ -f "$stamp" && "$(cat "$stamp")" == "$want" ]]; then return 0; fi
-  log "installing pinned tools into .local/venv (moto, cargo-lambda, ziglang, cfn-lint, aws-sam-cli)"
-  mkdir -p "$LOCAL"
-  [[ -x "$VENV/bin/python" ]] || python3 -m venv "$VENV"
-  "$VENV/bin/pip" install --quiet --disable-pip-version-check -r "$req" -c "$cons"
-  echo "$want" > "$stamp"
+  pinned_venv "$VENV" "$ROOT/infra/local/requirements.txt" "$ROOT/infra/local/constraints.txt"
 }
 
 start_bg() { # name, command...

@@ -25,18 +25,9 @@ REPORTS="$STACK_DIR/schemathesis"
 
 log() { printf '[schemathesis] %s\n' "$*" >&2; }
 
-install() {
-  local req="$ROOT/infra/schemathesis/requirements.txt" cons="$ROOT/infra/schemathesis/constraints.txt"
-  local stamp="$VENV/.installed" want
-  want="$(cat "$req" "$cons" | sha256sum | cut -d' ' -f1)"
-  if [[ -f "$stamp" && "$(cat "$stamp")" == "$want" ]]; then return 0; fi
-  log "installing schemathesis (pinned) into .local/schemathesis-venv"
-  [[ -x "$VENV/bin/python" ]] || python3 -m venv "$VENV"
-  "$VENV/bin/pip" install --quiet --disable-pip-version-check -r "$req" -c "$cons"
-  echo "$want" > "$stamp"
-}
-
-install
+# shellcheck source=infra/local/venv.sh
+source "$ROOT/infra/local/venv.sh"
+pinned_venv "$VENV" "$ROOT/infra/schemathesis/requirements.txt" "$ROOT/infra/schemathesis/constraints.txt"
 "$VENV/bin/python" -m unittest discover -s infra/schemathesis -p 'test_*.py'
 
 if [[ ! -f "$STACK_DIR/stack.env" ]]; then
