@@ -1,8 +1,9 @@
-//! Publisher invocations that die at a random point. `cargo lambda watch`
-//! never replaces a publisher process that was killed (its instance stays in
-//! the pool and takes invocations it never answers), so only a few real
-//! kills are affordable per run. The rest of the deaths happen here: this
-//! process is one more consumer of the publish queue, running the real
+//! Publisher invocations that die at a random point. Once one publisher
+//! process under `cargo lambda watch` is killed, watch answers no later
+//! publisher invocation (every batch times out in the event sources), so
+//! real kills are off by default (`CHAOS_REAL_KILLS`). The deaths happen
+//! here instead: this process is one more consumer of the publish queue
+//! (two, in fact), running the real
 //! publisher handler on what it receives and abandoning the invocation after
 //! a random time — a dropped future stops at whatever await it is in (an
 //! init whose answer has not come, a chunk half sent, a write not made),
