@@ -261,12 +261,18 @@ impl Report {
         }
         row(
             "ambiguous faults injected",
-            format!("{} dropped answers, {} kills", self.ambiguous_drops, chaos.kills.len()),
+            format!(
+                "{} dropped answers, {} crashes, {} kills",
+                self.ambiguous_drops,
+                chaos.crashes.len(),
+                chaos.kills.len()
+            ),
         );
         row(
-            "publisher kills (none running: skipped)",
+            "publisher processes killed (none found)",
             format!("{} ({})", chaos.kills.len(), chaos.kills_missed),
         );
+        row("in-process invocations crashed (abandoned)", chaos.crashes.len().to_string());
         row("duplicate deliveries sent", chaos.duplicate_deliveries.to_string());
         row("extra dispatcher ticks (2-3 at once)", chaos.ticks.to_string());
         row("cancels through the api, by status", format!("{:?}", chaos.cancels));
