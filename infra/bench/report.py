@@ -72,7 +72,9 @@ def machine():
 
 def git():
     head = sh("git", "rev-parse", "--short", "HEAD")
-    dirty = [line[3:] for line in sh("git", "status", "--porcelain").splitlines() if line.strip()]
+    # Not sh(): its strip() would eat the status column of the first line.
+    porcelain = subprocess.run(["git", "status", "--porcelain"], capture_output=True, text=True).stdout
+    dirty = [line[3:] for line in porcelain.splitlines() if line.strip()]
     return head, dirty
 
 
