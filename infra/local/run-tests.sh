@@ -46,4 +46,18 @@ SCHEMATHESIS_EXAMPLES="${SCHEMATHESIS_EXAMPLES:-25}" bash infra/schemathesis/run
 # (under watch) or the event sources wrote.
 .local/venv/bin/python infra/local/scrub_logs.py --env-file .local/stack.env \
   .local/logs/watch.log .local/logs/event-sources.log || status=1
+
+# The chaos run at CI size, on a stack of its own (infra/chaos/run.sh; its
+# own log scrub): never twice, never lost under TikTok faults, abandoned
+# publisher invocations, duplicate deliveries, overlapping ticks, cancels
+# and a revocation. `make chaos` runs the full size.
+# Without this stack's variables (endpoints, overrides): the chaos stack
+# writes and reads its own.
+stack_vars="$(sed -n 's/^\([A-Z_][A-Z0-9_]*\)=.*/\1/p' .local/stack.env)"
+bash infra/local/stack.sh down
+(
+  # shellcheck disable=SC2086
+  unset $stack_vars
+  CHAOS_POSTS="${CHAOS_CI_POSTS:-24}" CHAOS_ACCOUNTS="${CHAOS_CI_ACCOUNTS:-3}" bash infra/chaos/run.sh
+) || status=1
 exit "$status"
