@@ -34,6 +34,7 @@ pub fn document() -> utoipa::openapi::OpenApi {
     ApiDoc::openapi()
 }
 
+// Test code: a panic is a failed test, never reachable from a request.
 #[cfg(test)]
 mod tests {
     use super::*;

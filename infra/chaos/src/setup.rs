@@ -3,16 +3,14 @@
 //! OAuth), their media (put straight into the bucket as READY, as the api
 //! leaves it after its checks) and the posts, filed straight into the table.
 
-use aws_sdk_s3::primitives::ByteStream;
 use foundation::time_format::rfc3339;
 use secrecy::{ExposeSecret, SecretString};
 use serde_json::{json, Value};
 use shared::account::{Account, AccountStore, Connection};
 use shared::aws::Aws;
 use shared::config::StackConfig;
-use shared::media::probe::MediaFacts;
-use shared::media::store::{MediaItem, MediaStatus, MediaStore};
-use shared::media::{ContentType, MediaKind};
+use shared::media::store::{MediaItem, MediaStore};
+use shared::media::ContentType;
 use shared::post::{HistoryEntry, Post, PostSettings, PostStatus, PostStore};
 use shared::tenant::{TenantId, TenantStore};
 use shared::vault::SecretCache;
@@ -179,24 +177,7 @@ impl World {
     }
 
     async fn put_media(&self, tenant: &TenantId, content_type: ContentType, bytes: Vec<u8>) -> MediaItem {
-        let size = bytes.len() as u64;
-        let mut item = MediaStore::new_item(tenant, content_type, size, None);
-        self.aws
-            .s3()
-            .put_object()
-            .bucket(self.media.bucket())
-            .key(&item.key)
-            .content_type(content_type.as_str())
-            .body(ByteStream::from(bytes))
-            .send()
-            .await
-            .expect("media upload");
-        item.status = MediaStatus::Ready;
-        item.size = Some(size);
-        let (width, height) = if item.kind == MediaKind::Video { (1080, 1920) } else { (1080, 1080) };
-        item.facts = Some(MediaFacts { width, height, duration_seconds: Some(12.0), frame_rate: Some(30.0) });
-        self.media.put(&item).await.expect("media item");
-        item
+        testkit::media_files::put_ready(&self.aws, &self.media, tenant, content_type, bytes).await
     }
 
     /// Files every planned post (SCHEDULED, due at its time), 16 at a time.
@@ -223,29 +204,22 @@ impl World {
                 settings.post_mode = p.shape.mode();
                 settings.media_ids = media;
                 settings.caption = p.caption.clone();
-                Post {
-                    id: ulid::Ulid::new().to_string(),
-                    tenant: cast.tenants[member.tenant].id.to_string(),
-                    account_id: member.account.id.clone(),
+                let mut post = Post::scheduled(
+                    ulid::Ulid::new().to_string(),
+                    cast.tenants[member.tenant].id.to_string(),
+                    member.account.id.clone(),
                     settings,
-                    scheduled_at: rfc3339(p.due),
-                    status: PostStatus::Scheduled,
-                    history: vec![HistoryEntry {
-                        from: None,
-                        to: PostStatus::Scheduled,
-                        at: rfc3339(now),
-                        by: "chaos".into(),
-                        reason: "scheduled".into(),
-                    }],
-                    publish_id: None,
-                    post_ids: vec![],
-                    lease_owner: None,
-                    lease_expires_at: None,
-                    attempts: 0,
-                    status_reason: None,
-                    created_at: rfc3339(now),
-                    updated_at: rfc3339(now),
-                }
+                    rfc3339(p.due),
+                    rfc3339(now),
+                );
+                post.history.push(HistoryEntry {
+                    from: None,
+                    to: PostStatus::Scheduled,
+                    at: rfc3339(now),
+                    by: "chaos".into(),
+                    reason: "scheduled".into(),
+                });
+                post
             })
             .collect();
         futures::stream::iter(posts.iter())

@@ -139,3 +139,34 @@ pub fn png(width: u32, height: u32) -> Vec<u8> {
     out.extend_from_slice(&[0u8; 256]);
     out
 }
+
+/// Stores `bytes` in the bucket as a READY media item of `tenant`, as the
+/// API leaves one after its pre-flight checks (facts of a 1080-wide, 12 s,
+/// 30 fps video or a 1080 × 1080 photo), for tests and tools that need
+/// media without going through an upload.
+pub async fn put_ready(
+    aws: &shared::aws::Aws,
+    media: &shared::media::store::MediaStore,
+    tenant: &shared::tenant::TenantId,
+    content_type: shared::media::ContentType,
+    bytes: Vec<u8>,
+) -> shared::media::store::MediaItem {
+    use shared::media::{probe::MediaFacts, store::MediaStatus, MediaKind};
+    let size = bytes.len() as u64;
+    let mut item = shared::media::store::MediaStore::new_item(tenant, content_type, size, None);
+    aws.s3()
+        .put_object()
+        .bucket(media.bucket())
+        .key(&item.key)
+        .content_type(content_type.as_str())
+        .body(aws_sdk_s3::primitives::ByteStream::from(bytes))
+        .send()
+        .await
+        .expect("media upload");
+    item.status = MediaStatus::Ready;
+    item.size = Some(size);
+    let (width, height) = if item.kind == MediaKind::Video { (1080, 1920) } else { (1080, 1080) };
+    item.facts = Some(MediaFacts { width, height, duration_seconds: Some(12.0), frame_rate: Some(30.0) });
+    media.put(&item).await.expect("media item");
+    item
+}

@@ -5,14 +5,12 @@
 
 use std::time::Duration;
 
-use aws_sdk_s3::primitives::ByteStream;
 use foundation::time_format::rfc3339;
 use serde_json::Value;
 use shared::account::{Account, AccountStore, Connection};
 use shared::aws::Aws;
 use shared::config::StackConfig;
-use shared::media::probe::MediaFacts;
-use shared::media::store::{MediaItem, MediaStatus, MediaStore};
+use shared::media::store::{MediaItem, MediaStore};
 use shared::media::ContentType;
 use shared::post::{HistoryEntry, Post, PostKind, PostMode, PostSettings, PostStatus, PostStore};
 use shared::tenant::TenantId;
@@ -75,25 +73,7 @@ impl World {
     /// Stores `bytes` as a READY media item of the tenant (as the API does
     /// after its pre-flight checks).
     pub async fn media(&self, tenant: &TenantId, content_type: ContentType, bytes: Vec<u8>) -> MediaItem {
-        let size = bytes.len() as u64;
-        let mut item = MediaStore::new_item(tenant, content_type, size, None);
-        self.aws
-            .s3()
-            .put_object()
-            .bucket(self.media.bucket())
-            .key(&item.key)
-            .content_type(content_type.as_str())
-            .body(ByteStream::from(bytes))
-            .send()
-            .await
-            .expect("upload");
-        item.status = MediaStatus::Ready;
-        item.size = Some(size);
-        let (width, height) =
-            if item.kind == shared::media::MediaKind::Video { (1080, 1920) } else { (1080, 1080) };
-        item.facts = Some(MediaFacts { width, height, duration_seconds: Some(12.0), frame_rate: Some(30.0) });
-        self.media.put(&item).await.expect("media item");
-        item
+        testkit::media_files::put_ready(&self.aws, &self.media, tenant, content_type, bytes).await
     }
 
     /// Files a post due `in_secs` from now.
