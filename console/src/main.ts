@@ -39,10 +39,16 @@ let client: Client;
 let current: AbortController | null = null;
 let oauthReturn: OAuthReturn | null = takeOAuthReturn();
 let signInMessage: string | null = null;
+/** The screen on show; null while signing in. */
+let shownRoute: Route['name'] | null = null;
 
 function onUnauthorized(_: ApiError): void {
+  // No screen shown yet: the 401 answered the key just typed on sign-in.
+  const signingIn = shownRoute === null;
   signOut();
-  signInMessage = 'The API key was not accepted (it may have been revoked). Sign in again.';
+  signInMessage = signingIn
+    ? 'That API key was not accepted. Check it and try again.'
+    : 'The API key is no longer accepted (it may have been revoked). Sign in again.';
   render(true);
 }
 
@@ -55,8 +61,6 @@ function setChrome(signedIn: boolean, route: Route | null): void {
     else link.removeAttribute('aria-current');
   }
 }
-
-let shownRoute: Route['name'] | null = null;
 
 function render(moveFocus: boolean): void {
   current?.abort();

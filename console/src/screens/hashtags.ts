@@ -107,6 +107,9 @@ export function renderHashtags(ctx: ScreenContext): void {
     forgetChart();
     try {
       const answer = await api.analysis(name, q);
+      replace(result, answerHeader(answer), figures(answer));
+      // The same query again, as SVG (a cache hit when the answer was complete);
+      // the figures above stay whatever the chart does.
       const chart = await api.analysisChart(name, q);
       chartUrl = URL.createObjectURL(chart);
       const img = h('img', {
@@ -114,7 +117,7 @@ export function renderHashtags(ctx: ScreenContext): void {
         'data-testid': 'hashtag-chart',
         alt: `Chart for #${answer.tag}: videos and views per day from ${answer.window.start} to ${answer.window.end}; the figures are listed above.`,
       });
-      replace(result, answerHeader(answer), figures(answer), h('figure', { class: 'chart' }, img));
+      result.append(h('figure', { class: 'chart' }, img));
       showStatus(`Analysis of #${answer.tag} ready.`);
     } catch (err) {
       showStatus('');
