@@ -2,7 +2,9 @@
 // off the URL, and renders the screen of the current hash route (or the
 // sign-in screen while no key is stored).
 
-import './styles.css';
+import './styles/base.css';
+import './styles/screens.css';
+import './styles/calendar.css';
 import { ApiError, Client } from './api';
 import { loadConfig } from './config';
 import { byId, h, replace } from './dom';

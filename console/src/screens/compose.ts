@@ -8,8 +8,9 @@ import { reportError, showError, showStatus } from '../notice';
 import { postHash } from '../router';
 import { heading, type ScreenContext } from '../screen';
 import { LIMITS, MAX_PHOTOS, textProblem, utf16Length } from '../text';
-import { fromLocalInput, rfc3339, timeZoneName, toLocalInput } from '../time';
+import { fromLocalInput, timeZoneName, toLocalInput } from '../time';
 import type { AccountView, CreatorInfoView, MediaKind, NewPost, PostMode } from '../types';
+import { captionRule, draftProblems, toNewPost, type Draft } from './compose_rules';
 import { applyInteraction, fillPrivacy, interaction } from './compose_fields';
 import { ACCEPT, UploadList } from './uploads';
 
@@ -77,11 +78,10 @@ export function renderCompose(ctx: ScreenContext): void {
   const mode = (): PostMode => ((root.querySelector<HTMLInputElement>('input[name="post_mode"]:checked')?.value ?? 'DIRECT_POST') as PostMode);
   const uploads = new UploadList(api, signal);
 
-  const captionLimit = () => (kind() === 'video' ? LIMITS.videoCaption : LIMITS.photoTitle);
-  const captionName = () => (kind() === 'video' ? 'caption' : 'caption (photo title)');
   function updateCounters(): void {
+    const rule = captionRule(kind());
     for (const [t, limit, name] of [
-      [caption, captionLimit(), captionName()],
+      [caption, rule.limit, rule.name],
       [description, LIMITS.photoDescription, 'description'],
     ] as const) {
       const length = utf16Length(t.input.value);
@@ -131,66 +131,34 @@ export function renderCompose(ctx: ScreenContext): void {
     details.hidden = false;
   }
 
-  /** Everything the API would refuse that the form can see, in words. */
-  function problems(): string[] {
-    const out: string[] = [];
-    const k = kind();
-    if (!creator) out.push('Choose an account.');
-    const items = uploads.items;
-    if (items.length === 0) out.push(k === 'video' ? 'Choose a video.' : 'Choose at least one photo.');
-    if (k === 'video' && items.length > 1) out.push('A video post takes one video.');
-    if (k === 'photo' && items.length > MAX_PHOTOS) out.push(`A photo post takes at most ${MAX_PHOTOS} photos.`);
-    for (const u of items) {
-      if (u.state === 'UPLOADING' || u.state === 'CHECKING') out.push(`${u.file.name} is still being uploaded or checked.`);
-      else if (u.state !== 'READY') out.push(`${u.file.name} cannot be posted: remove it or choose another file.`);
-      else if (uploads.tooLong(u)) out.push(`${u.file.name} is longer than this creator may post (${creator?.max_video_post_duration_sec} s).`);
-    }
-    const captionProblem = textProblem(captionName(), caption.input.value, captionLimit());
-    if (captionProblem) out.push(captionProblem);
-    if (k === 'photo') {
-      const p = textProblem('description', description.input.value, LIMITS.photoDescription);
-      if (p) out.push(p);
-    }
-    if (!privacy.value) out.push('Choose who can see this post.');
-    if (brandPaid.box.checked && privacy.value === 'SELF_ONLY') out.push('Branded content cannot be private (Only me).');
-    const at = fromLocalInput(schedule.value);
-    if (!at) out.push('Choose when to publish.');
-    else if (at.getTime() <= Date.now()) out.push('The publish time is in the past.');
-    return out;
-  }
-
-  function newPost(): NewPost {
-    const k = kind();
-    const media_ids = uploads.items.map((u) => u.media?.media_id ?? '');
-    const off = (ix: typeof comments) => ix.box.disabled || !ix.box.checked;
-    const post: NewPost = {
-      account_id: accountSelect.value,
-      kind: k,
-      media_ids,
-      privacy_level: privacy.value,
-      post_mode: mode(),
-      scheduled_at: rfc3339(fromLocalInput(schedule.value) ?? new Date()),
+  function readDraft(): Draft {
+    const allowed = (ix: typeof comments) => !ix.box.disabled && ix.box.checked;
+    return {
+      accountId: accountSelect.value,
+      creator,
+      kind: kind(),
+      mode: mode(),
+      uploads: uploads.items.map((u) => ({ name: u.file.name, state: u.state, mediaId: u.media?.media_id ?? null, tooLong: uploads.tooLong(u) })),
       caption: caption.input.value,
-      disable_comment: off(comments),
-      // A photo post has no duet or stitch; the API ignores them for photos.
-      disable_duet: k === 'video' ? off(duet) : true,
-      disable_stitch: k === 'video' ? off(stitch) : true,
-      brand_content_toggle: brandPaid.box.checked,
-      brand_organic_toggle: brandOwn.box.checked,
-      is_aigc: aigc.box.checked,
+      description: description.input.value,
+      privacy: privacy.value,
+      allow: { comment: allowed(comments), duet: allowed(duet), stitch: allowed(stitch) },
+      brandOwn: brandOwn.box.checked,
+      brandPaid: brandPaid.box.checked,
+      aigc: aigc.box.checked,
+      at: fromLocalInput(schedule.value),
     };
-    if (k === 'photo' && description.input.value) post.description = description.input.value;
-    return post;
   }
 
   async function send(event: Event): Promise<void> {
     event.preventDefault();
-    const found = problems();
+    const draft = readDraft();
+    const found = draftProblems(draft, new Date());
     if (found.length > 0) {
       showError(`The post cannot be scheduled yet: ${found.join(' ')}`);
       return;
     }
-    const body = JSON.stringify(newPost());
+    const body = JSON.stringify(toNewPost(draft));
     const key = lastAttempt?.body === body ? lastAttempt.key : uuid();
     lastAttempt = { body, key };
     submit.disabled = true;
