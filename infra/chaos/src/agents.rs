@@ -270,7 +270,7 @@ async fn edits(
 
 /// Revokes one account's authorization at TikTok 40 % into the run.
 async fn revoke(world: &World, cast: &Cast, plan: &Plan, ledger: &Mutex<Ledger>, size: &Size) {
-    sleep(Duration::from_secs(90 + size.spread_secs * 2 / 5)).await;
+    sleep(Duration::from_secs(size.lead_secs + size.spread_secs * 2 / 5)).await;
     let member = &cast.accounts[plan.revoked];
     let path = format!("/_sandbox/accounts/{}/revoke", member.username);
     world.sandbox_send(reqwest::Method::POST, &path, json!({"reason": 1})).await;

@@ -52,6 +52,10 @@ pub struct Size {
     pub seed: u64,
     /// How long the posts' due times are spread over.
     pub spread_secs: u64,
+    /// How far after filing the first post is due: filing 1,000 posts takes
+    /// most of the default 90 s; the CI size files 24 in a few seconds. At
+    /// least the stack's SCHEDULE_MIN_LEAD_SECS.
+    pub lead_secs: u64,
     pub drain_secs: u64,
     /// Publisher processes killed for real: 0 by default, since one kill
     /// stops cargo lambda watch from answering any later publisher invocation.
@@ -82,6 +86,7 @@ impl Size {
             tenants: env_number("CHAOS_TENANTS", 3).clamp(1, accounts as u64) as usize,
             seed,
             spread_secs: env_number("CHAOS_SPREAD_SECS", spread_default),
+            lead_secs: env_number("CHAOS_LEAD_SECS", 90),
             drain_secs: env_number("CHAOS_DRAIN_SECS", 900),
             real_kills: env_number("CHAOS_REAL_KILLS", 0) as usize,
         }

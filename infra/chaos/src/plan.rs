@@ -62,7 +62,7 @@ impl Plan {
     pub fn new(size: &Size, cast: &Cast) -> Self {
         let mut rng = Rng::new(size.seed);
         let accounts = cast.accounts.len();
-        let start = OffsetDateTime::now_utc() + time::Duration::seconds(90);
+        let start = OffsetDateTime::now_utc() + time::Duration::seconds(size.lead_secs as i64);
         let per_account = size.posts.div_ceil(accounts).max(1);
         let mut inbox = vec![0usize; accounts];
         let mut posts = Vec::with_capacity(size.posts);
