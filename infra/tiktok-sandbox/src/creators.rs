@@ -72,6 +72,40 @@ pub fn pool(seed: u64, size: usize) -> Vec<Creator> {
         .collect()
 }
 
+/// How many private studio creators (`studio_01` ...) the sandbox offers.
+pub const STUDIO_SIZE: usize = 8;
+
+/// Private creators without seeded videos, `studio_01` to `studio_{size}`:
+/// only "followers" or "only me", no duet or stitch, videos up to two
+/// minutes. A browser test connects one through the consent page and
+/// composes under these restrictions without taking a seeded private
+/// creator (`private_pat`) another test holds.
+pub fn studios(seed: u64, size: usize) -> Vec<Creator> {
+    use rand::SeedableRng;
+    let mut rng = StdRng::seed_from_u64(seed ^ 0x7374_7564_696f);
+    (1..=size)
+        .map(|n| {
+            let username = format!("studio_{n:02}");
+            let open_id_bytes: [u8; 16] = rng.random();
+            let union_id_bytes: [u8; 16] = rng.random();
+            Creator {
+                open_id: format!("-000{}", hex::encode(open_id_bytes)),
+                union_id: format!("c9{}", hex::encode(union_id_bytes)),
+                display_name: format!("Studio {n}"),
+                avatar_url: format!("https://p16-sign.tiktokcdn.com/sandbox/{username}.jpeg"),
+                username,
+                private: true,
+                privacy_level_options: PRIVATE_OPTIONS.to_vec(),
+                comment_disabled: false,
+                duet_disabled: true,
+                stitch_disabled: true,
+                max_video_post_duration_sec: 120,
+                topic: 0,
+            }
+        })
+        .collect()
+}
+
 pub fn seeded(rng: &mut StdRng) -> Vec<Creator> {
     SEEDS
         .iter()

@@ -107,6 +107,7 @@ impl Dataset {
         // videos above are the same with or without the pool.
         let mut creators = creators;
         creators.extend(creators::pool(seed, creators::POOL_SIZE));
+        creators.extend(creators::studios(seed, creators::STUDIO_SIZE));
         Self { seed, generated_at: now_secs, creators, hashtags, videos }
     }
 
@@ -279,11 +280,22 @@ mod tests {
     }
 
     #[test]
-    fn the_pool_adds_distinct_public_creators_without_videos() {
+    fn the_pool_and_the_studios_add_distinct_creators_without_videos() {
         let data = Dataset::generate(42, 2000, 1_800_000_000);
         let pool: Vec<_> = data.creators.iter().filter(|c| c.username.starts_with("pool_")).collect();
         assert_eq!(pool.len(), crate::creators::POOL_SIZE);
-        assert_eq!(data.creators.len(), 6 + pool.len(), "the six seeded creators come first, unchanged");
+        let studios: Vec<_> = data.creators.iter().filter(|c| c.username.starts_with("studio_")).collect();
+        assert_eq!(studios.len(), crate::creators::STUDIO_SIZE);
+        assert_eq!(
+            data.creators.len(),
+            6 + pool.len() + studios.len(),
+            "the six seeded creators come first, unchanged"
+        );
+        assert!(studios.iter().all(|c| c.private
+            && c.privacy_level_options == crate::creators::PRIVATE_OPTIONS
+            && c.duet_disabled
+            && c.stitch_disabled
+            && data.videos.iter().all(|v| v.username != c.username)));
         let mut open_ids: Vec<_> = data.creators.iter().map(|c| c.open_id.as_str()).collect();
         open_ids.sort_unstable();
         open_ids.dedup();

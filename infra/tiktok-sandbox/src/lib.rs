@@ -6,6 +6,7 @@ mod admin;
 mod auth;
 mod chunks;
 pub mod config;
+mod consent;
 mod creators;
 pub mod data;
 mod display;

@@ -12,6 +12,7 @@ use serde_json::{json, Map, Value};
 use sha2::{Digest, Sha256};
 
 use crate::auth::authenticate_user;
+use crate::consent;
 use crate::creators::DEFAULT_CREATOR;
 use crate::envelope::{ok, ApiError, OAuthError};
 use crate::state::{random_token, AccessToken, AuthCode, RefreshToken, Sandbox, Shared, Store};
@@ -34,7 +35,11 @@ fn param<'a>(params: &'a Params, name: &str) -> Option<&'a str> {
     params.get(name).map(String::as_str).filter(|v| !v.is_empty())
 }
 
-pub async fn authorize(State(state): State<Shared>, Query(q): Query<Params>) -> Result<Response, OAuthError> {
+pub async fn authorize(
+    State(state): State<Shared>,
+    headers: HeaderMap,
+    Query(q): Query<Params>,
+) -> Result<Response, OAuthError> {
     if param(&q, "client_key") != Some(state.client_key.as_str()) {
         return Err(OAuthError::new("invalid_client", "client_key is missing or unknown"));
     }
@@ -70,6 +75,12 @@ pub async fn authorize(State(state): State<Shared>, Query(q): Query<Params>) -> 
             ("error_description", "The user denied the request"),
         ]));
     }
+    // A person at a browser (a navigation accepts HTML) who has not picked a
+    // creator sees TikTok's consent step: who is signing in, what the app
+    // asks for, authorize or cancel. Programs name `sandbox_user` and skip it.
+    if param(&q, "sandbox_user").is_none() && accepts_html(&headers) {
+        return Ok(consent::page(&q, &scopes, &state.dataset.creators));
+    }
     let username = param(&q, "sandbox_user").unwrap_or(DEFAULT_CREATOR);
     let creator = state
         .dataset
@@ -89,6 +100,13 @@ pub async fn authorize(State(state): State<Shared>, Query(q): Query<Params>) -> 
     );
     tracing::info!(creator = %creator.username, "authorize: consented");
     Ok(reply(&[("code", &code), ("scopes", &scopes.join(","))]))
+}
+
+fn accepts_html(headers: &HeaderMap) -> bool {
+    headers
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|accept| accept.to_ascii_lowercase().contains("text/html"))
 }
 
 pub async fn token(State(state): State<Shared>, Form(form): Form<Params>) -> Result<Response, OAuthError> {

@@ -188,3 +188,38 @@ async fn missing_bearer_or_scope_is_401() {
         (StatusCode::UNAUTHORIZED, Some("scope_not_authorized"))
     );
 }
+
+#[tokio::test]
+async fn a_browser_without_a_chosen_creator_gets_the_consent_page_carrying_the_request_escaped() {
+    let env = env().await;
+    let mut url = url::Url::parse(&env.url("/v2/auth/authorize/")).unwrap();
+    url.query_pairs_mut().extend_pairs([
+        ("client_key", KEY),
+        ("scope", ALL_SCOPES),
+        ("redirect_uri", REDIRECT),
+        ("state", "st\"><script>alert(1)</script>"),
+        ("response_type", "code"),
+    ]);
+    let page =
+        env.http.get(url.clone()).header("accept", "text/html,application/xhtml+xml").send().await.unwrap();
+    assert_eq!(page.status(), StatusCode::OK);
+    assert_eq!(page.headers()["content-type"], "text/html; charset=utf-8");
+    assert!(page.headers()["content-security-policy"].to_str().unwrap().contains("default-src 'none'"));
+    let html = page.text().await.unwrap();
+    assert!(html.contains(r#"<option value="private_pat">Private Pat (@private_pat)</option>"#), "{html}");
+    assert!(html.contains(r#"<option value="pool_01">"#), "pool creators too");
+    assert!(html.contains("<li>video.publish</li>"));
+    assert!(
+        html.contains(r#"name="state" value="st&quot;&gt;&lt;script&gt;alert(1)&lt;/script&gt;""#),
+        "{html}"
+    );
+    assert!(!html.contains("<script>"), "nothing the request carried becomes markup");
+    assert!(html.contains(r#"name="sandbox_deny" value="1""#), "a cancel button");
+
+    // A program (no text/html) still consents as the default creator at once.
+    let direct = env.http.get(url).header("accept", "application/json").send().await.unwrap();
+    assert_eq!(direct.status(), StatusCode::FOUND);
+    // The form's answer, with a creator picked, is the usual redirect to the app.
+    let params = env.authorize(&[("sandbox_user", "private_pat")]).await;
+    assert!(params.iter().any(|(k, _)| k == "code"), "{params:?}");
+}
