@@ -10,7 +10,7 @@ VENV_BIN := .local/venv/bin
 export CARGO_TARGET_DIR ?= $(CURDIR)/target
 export CARGO_TERM_COLOR ?= never
 
-.PHONY: help tools up down urls test lint demo tenant build fuzz deny schemathesis bench chaos
+.PHONY: help tools up down urls test lint demo tenant build fuzz deny schemathesis bench chaos console
 
 help:
 	@echo "make demo   - bring the local stack up, run the end-to-end scenario, print a summary, stop"
@@ -19,6 +19,7 @@ help:
 	@echo "make down   - stop what 'make up' started"
 	@echo "make tenant NAME=acme - create a tenant on the running stack; prints its API key last"
 	@echo "make lint   - rustfmt, clippy -D warnings, cfn-lint and sam validate --lint"
+	@echo "make console - build the web console (console/dist: npm ci + vite build, each only when needed)"
 	@echo "make fuzz   - libFuzzer on every parser of outside input, FUZZ_SECONDS (60) each; make test replays the corpus"
 	@echo "make schemathesis - schemathesis on the api and hashtags OpenAPI documents (SCHEMATHESIS_EXAMPLES, SCHEMATHESIS_SEED)"
 	@echo "make deny   - cargo-deny: licenses, bans (no OpenSSL), sources; advisories where GitHub is reachable"
@@ -41,7 +42,7 @@ urls:
 test: tools
 	@bash infra/local/run-tests.sh
 
-lint: tools
+lint: tools console
 	cargo fmt --all -- --check
 	cargo clippy --workspace --all-targets --locked -- -D warnings
 	$(VENV_BIN)/cfn-lint template.yaml
@@ -57,6 +58,11 @@ tenant:
 	@test -f .local/stack.env || { echo "the local stack is not up: run make up" >&2; exit 1; }
 	@cargo build --quiet --locked --bin tenant
 	@set -a; source .local/stack.env; set +a; "$(CARGO_TARGET_DIR)/debug/tenant" create "$(NAME)"
+
+# The web console's files (console/dist, embedded by the console function):
+# npm ci and vite build with the machine's Node.js, each only when needed.
+console:
+	@bash infra/local/console.sh
 
 demo: tools
 	@bash infra/local/demo.sh

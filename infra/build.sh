@@ -38,6 +38,7 @@ export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$ROOT/target}"
 
 start=$SECONDS
 log "sam build (arm64, cargo-lambda, release profile; target dir $CARGO_TARGET_DIR)"
+bash infra/local/console.sh
 sam build --template-file template.yaml
 elapsed=$((SECONDS - start))
 

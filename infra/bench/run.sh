@@ -78,6 +78,7 @@ command -v curl > /dev/null || die "curl is needed"
 # --- builds ------------------------------------------------------------------
 mkdir -p "$STACK_DIR"
 log "building the debug tree (watch serves it)"
+bash infra/local/console.sh || die "the console build (infra/local/console.sh)"
 cargo build --workspace --locked --bins --quiet || die "cargo build --workspace --bins"
 log "building the x86_64 release binaries (fat LTO; a cold build takes many minutes)"
 t=$SECONDS

@@ -9,6 +9,7 @@ export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$ROOT/target}"
 step() { printf '\n== %s\n' "$*"; }
 
 step "Building the functions (debug, shared target dir)"
+bash infra/local/console.sh
 cargo build --workspace --locked --bins --quiet
 
 trap 'bash infra/local/stack.sh down' EXIT

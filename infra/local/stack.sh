@@ -155,6 +155,9 @@ up() {
   log "starting moto server on $moto_url"
   start_bg moto "$VENV/bin/python" "$ROOT/infra/local/moto_server.py" "$HOST" "$MOTO_PORT"
   (cd "$ROOT" && cargo build --quiet --locked --bin tiktok-sandbox)
+  # Watch compiles the console function on its first request; it embeds
+  # the built console.
+  bash "$ROOT/infra/local/console.sh"
   wait_http "$moto_url/moto-api/" moto 30
 
   # Local-only credentials, generated per start: the sandbox app's key and
@@ -208,7 +211,16 @@ up() {
     # The oauth function under cargo lambda watch: TikTok (the sandbox) sends
     # the browser back to the local callback, which returns to a local page.
     echo "OAUTH_REDIRECT_URI=http://$HOST:$WATCH_PORT/lambda-url/oauth/oauth/tiktok/callback"
-    echo "OAUTH_RETURN_ALLOWLIST=http://localhost:3000/connected"
+    # The console under watch: each function has its own /lambda-url/<name>
+    # prefix on watch's origin, so the page is told its paths; uploads go to
+    # moto. It is a return page of the connect flow, as deployed.
+    local console_url="http://$HOST:$WATCH_PORT/lambda-url/console/console/"
+    echo "CONSOLE_URL=$console_url"
+    echo "CONSOLE_API_BASE=/lambda-url/api"
+    echo "CONSOLE_OAUTH_BASE=/lambda-url/oauth"
+    echo "CONSOLE_HASHTAGS_BASE=/lambda-url/hashtags"
+    echo "CONSOLE_MEDIA_ORIGIN=$moto_url"
+    echo "OAUTH_RETURN_ALLOWLIST=http://localhost:3000/connected,$console_url"
     echo "STACK_PARAMETER_OVERRIDES=\"${STACK_PARAMETER_OVERRIDES:-}\""
     echo "$resources"
     # Function settings for this run only, "KEY=value KEY2=value2" (watch

@@ -5,6 +5,9 @@
 
 use serde_yaml::Value;
 
+/// The policies of a function that has none.
+static EMPTY: Vec<Value> = Vec::new();
+
 pub struct Doc(pub Value);
 
 impl Doc {
@@ -44,11 +47,14 @@ impl Doc {
             .collect()
     }
 
-    /// Every inline policy statement of a function.
+    /// Every inline policy statement of a function (none for a function
+    /// without policies: the console touches no AWS resource).
     pub fn statements(&self, function: &str) -> Vec<&Value> {
-        self.props(function)["Policies"]
+        let policies = &self.props(function)["Policies"];
+        policies
             .as_sequence()
-            .expect("inline policies")
+            .or_else(|| policies.is_null().then_some(&EMPTY))
+            .expect("inline policies are a list")
             .iter()
             .flat_map(|p| p["Statement"].as_sequence().expect("statements").iter())
             .collect()
@@ -151,24 +157,29 @@ fn template_deploy_output_says_when_no_one_gets_alarms() {
 }
 
 #[test]
-fn template_bucket_cors_allows_presigned_put_from_the_allowed_origins() {
+fn template_bucket_cors_allows_presigned_put_from_the_consoles_origin_and_the_allowed_ones() {
     let doc = Doc::load();
-    let cors = &doc.props("MediaBucket")["CorsConfiguration"];
-    let Value::Tagged(t) = cors else { panic!("bucket CORS is conditional on CorsAllowedOrigins: {cors:?}") };
-    assert_eq!(t.tag.to_string(), "!If");
-    let branches = t.value.as_sequence().expect("!If branches");
-    assert_eq!(branches[0].as_str(), Some("HasCorsOrigins"));
-    let rules = branches[1]["CorsRules"].as_sequence().expect("rules");
+    let rules = doc.props("MediaBucket")["CorsConfiguration"]["CorsRules"].as_sequence().expect("rules");
     let put = rules
         .iter()
         .find(|r| list(&r["AllowedMethods"]).iter().any(|m| m.as_str() == Some("PUT")))
         .expect("a rule for PUT");
-    let origins = format!("{:?}", put["AllowedOrigins"]);
+    let Value::Tagged(t) = &put["AllowedOrigins"] else {
+        panic!("origins are conditional on CorsAllowedOrigins: {:?}", put["AllowedOrigins"])
+    };
+    assert_eq!(t.tag.to_string(), "!If");
+    let branches = t.value.as_sequence().expect("!If branches");
+    assert_eq!(branches[0].as_str(), Some("HasCorsOrigins"));
+    let with_list = format!("{:?}", branches[1]);
     assert!(
-        origins.contains("Split") && origins.contains("CorsAllowedOrigins"),
-        "the API's allowed origins, no others: {origins}"
+        with_list.contains("Split") && with_list.contains("${HttpApi.ApiEndpoint},${CorsAllowedOrigins}"),
+        "the API's own origin (the console) and its allowed origins, no others: {with_list}"
     );
-    assert!(!origins.contains("\"*\""), "never *");
+    let alone = format!("{:?}", branches[2]);
+    assert!(alone.contains("HttpApi.ApiEndpoint") && !alone.contains("CorsAllowedOrigins"), "{alone}");
+    for origins in [&with_list, &alone] {
+        assert!(!origins.contains("\"*\""), "never *");
+    }
     let headers: Vec<_> = list(&put["AllowedHeaders"]).into_iter().filter_map(scalar).collect();
     assert!(
         headers.contains(&"content-type".to_owned()),
@@ -176,6 +187,21 @@ fn template_bucket_cors_allows_presigned_put_from_the_allowed_origins() {
     );
     let methods: Vec<_> = list(&put["AllowedMethods"]).into_iter().filter_map(scalar).collect();
     assert_eq!(methods, ["PUT"], "uploads only; reads go through the API");
+}
+
+#[test]
+fn template_console_may_connect_to_the_bucket_and_is_a_return_page_of_the_connect_flow() {
+    let doc = Doc::load();
+    let env = &doc.props("ConsoleFunction")["Environment"]["Variables"];
+    let media = format!("{:?}", env["CONSOLE_MEDIA_ORIGIN"]);
+    assert!(media.contains("https://${MediaBucket}.s3.${AWS::Region}.amazonaws.com"), "{media}");
+    for base in ["CONSOLE_API_BASE", "CONSOLE_OAUTH_BASE", "CONSOLE_HASHTAGS_BASE"] {
+        assert_eq!(scalar(&env[base]).as_deref(), Some(""), "{base}: one HTTP API, no prefixes");
+    }
+    let allow =
+        format!("{:?}", doc.props("OAuthFunction")["Environment"]["Variables"]["OAUTH_RETURN_ALLOWLIST"]);
+    assert!(allow.starts_with("Tagged") && allow.contains("${HttpApi.ApiEndpoint}/console/,"), "{allow}");
+    assert_eq!(scalar(&doc.0["Parameters"]["OAuthReturnAllowlist"]["Default"]).as_deref(), Some(""));
 }
 
 /// The lifecycle rule that expires media, in days.
@@ -279,7 +305,7 @@ fn template_every_function_logs_with_retention_and_traces() {
     let doc = Doc::load();
     assert_eq!(scalar(&doc.0["Globals"]["Function"]["Tracing"]).as_deref(), Some("Active"), "X-Ray");
     let functions = doc.functions();
-    assert_eq!(functions.len(), 7, "{functions:?}");
+    assert_eq!(functions.len(), 8, "{functions:?}");
     for function in &functions {
         let group = intrinsic(&doc.props(function)["LoggingConfig"]["LogGroup"])
             .unwrap_or_else(|| panic!("{function} names its log group (LoggingConfig)"));
