@@ -141,6 +141,8 @@ class Stack:
     def get_att(self, name, attribute):
         if (name, attribute) not in self.attrs:
             self.create(name)
+        if (name, attribute) not in self.attrs:
+            raise SystemExit(f"bootstrap: {name}.{attribute} is not emulated locally")
         return self.attrs[(name, attribute)]
 
     def sub(self, arg):
@@ -170,6 +172,12 @@ class Stack:
             "AWS::SQS::Queue": self.create_queue,
             "AWS::SecretsManager::Secret": self.create_secret,
         }.get(kind)
+        if kind == "AWS::ApiGatewayV2::Api":
+            # The HTTP API is cargo lambda watch: its endpoint is watch's
+            # origin (the bucket's CORS rules name it).
+            self.refs[name] = f"local-{name}"
+            self.attrs[(name, "ApiEndpoint")] = os.environ.get("LOCAL_API_ENDPOINT", "http://127.0.0.1:9000")
+            return
         if creator is None:
             # Alarms, topics, policies: nothing to emulate locally.
             self.refs[name] = f"unemulated-{name}"

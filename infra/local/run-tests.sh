@@ -6,6 +6,11 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 cd "$ROOT"
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$ROOT/target}"
 
+# The web console's files first: the console function embeds them. Its
+# browser tests (functions/console/tests/browser.rs) drive Debian's chromium.
+bash infra/local/console.sh
+CHROMIUM="$(bash infra/local/chromium.sh)"
+export CHROMIUM
 # Compile first, so the stack does not sit idle through a cold build.
 if cargo nextest --version >/dev/null 2>&1; then runner=nextest; else runner=cargo; fi
 if [[ $runner == nextest ]]; then
@@ -58,6 +63,8 @@ bash infra/local/stack.sh down
 (
   # shellcheck disable=SC2086
   unset $stack_vars
-  CHAOS_POSTS="${CHAOS_CI_POSTS:-24}" CHAOS_ACCOUNTS="${CHAOS_CI_ACCOUNTS:-3}" bash infra/chaos/run.sh
+  # 24 posts are filed in seconds: the first is due 30 s later, not 90.
+  CHAOS_POSTS="${CHAOS_CI_POSTS:-24}" CHAOS_ACCOUNTS="${CHAOS_CI_ACCOUNTS:-3}" CHAOS_LEAD_SECS="${CHAOS_CI_LEAD_SECS:-30}" \
+    bash infra/chaos/run.sh
 ) || status=1
 exit "$status"

@@ -176,7 +176,7 @@ up() {
 
   log "creating the resources of template.yaml"
   local resources
-  resources="$("$VENV/bin/python" "$ROOT/infra/local/bootstrap.py" "$ROOT/template.yaml" "$STACK_NAME" "$moto_url" "$secret_file")"
+  resources="$(LOCAL_API_ENDPOINT="http://$HOST:$WATCH_PORT" "$VENV/bin/python" "$ROOT/infra/local/bootstrap.py" "$ROOT/template.yaml" "$STACK_NAME" "$moto_url" "$secret_file")"
   rm -f "$secret_file"
   wait_http "$sandbox_url/_sandbox/health" sandbox 30
   # TikTok pulls photos only from verified URL prefixes: locally, the media
