@@ -31,8 +31,8 @@ import sys
 import threading
 import time
 
-FUNCTIONS = ["api", "oauth", "hashtags", "webhooks", "token-refresher", "publisher", "dispatcher"]
-MEMORY = {"hashtags": 512, "publisher": 512, "dispatcher": 1024}  # template.yaml; Globals 256
+FUNCTIONS = ["api", "oauth", "hashtags", "webhooks", "token-refresher", "publisher", "dispatcher", "console"]
+MEMORY = {"hashtags": 512, "publisher": 512, "dispatcher": 1024, "console": 128}  # template.yaml; Globals 256
 NEXT = b"GET /2018-06-01/runtime/invocation/next"
 HERE = os.path.dirname(os.path.abspath(__file__))
 

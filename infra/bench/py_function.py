@@ -29,6 +29,8 @@ CLIENTS = {
     "token-refresher": ["dynamodb", "secretsmanager"],
     "publisher": ["dynamodb", "secretsmanager", "s3", "sqs"],
     "dispatcher": ["dynamodb", "sqs"],
+    # The console builds no client: its files and settings are in the binary.
+    "console": [],
 }
 # Read the app secret at init, as the Rust function does (a bad secret stops it there).
 READS_SECRET = {"api", "hashtags", "webhooks"}

@@ -311,7 +311,7 @@ def main():
                  "(`target/release/<fn>`, fat LTO, `opt-level = 3`). Python: `infra/bench/py_function.py`, "
                  "boto3 doing the same init as the function (the same clients; the app secret read from "
                  "Secrets Manager where the function reads it at init: api, hashtags, webhooks; an HTTPS pool "
-                 "for TikTok) and a minimal runtime loop, no `awslambdaric`. Both with the stack's environment "
+                 "for TikTok; none for the console, which builds no client) and a minimal runtime loop, no `awslambdaric`. Both with the stack's environment "
                  "(`stack.env`, as watch gives it), AWS pointed at the bench stack's moto.", "")
         page.table(["function", "Rust median", "Rust range", "Python + boto3 median", "Python range",
                     "Python / Rust"] + (["Rust at `opt-level = \"s\"`, median (range)"] if opt_s else []), rows)
@@ -337,10 +337,10 @@ def main():
         w = api["warm"]
         page.add(f"The api function under `cargo lambda watch` (the stack's; **debug build**, as watch "
                  f"serves it), one keep-alive connection, {w[0]['n']} requests per route after 5 warm-up "
-                 f"requests, against moto and the sandbox (`infra/bench/apibench.py`). The floor is an "
-                 "unknown route of the api (a 404 from its router: no AWS call): a no-op function served "
-                 "under the same watch would need a workspace member, which only the root `Cargo.toml` "
-                 "can add. `GET /health` (one DynamoDB call) is shown too. Every authenticated route also "
+                 f"requests, against moto and the sandbox (`infra/bench/apibench.py`). The floor is the "
+                 "console function's `GET /console/config.json` under the same watch: a handler that "
+                 "does no I/O (three configured strings to JSON), so what is left is watch, the Lambda "
+                 "runtime and HTTP. `GET /health` (one DynamoDB call) is shown too. Every authenticated route also "
                  "looks up the API key in DynamoDB.", "")
         page.table(["route", "p50", "p99", "mean", "max", "watch's own 500s (retried)"],
                    [(r["route"], f"{r['p50_ms']:.1f} ms", f"{r['p99_ms']:.1f} ms", f"{r['mean_ms']:.1f} ms",

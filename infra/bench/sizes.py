@@ -14,7 +14,7 @@ import json
 import os
 import zipfile
 
-FUNCTIONS = ["api", "publisher", "hashtags", "oauth", "webhooks", "token-refresher", "dispatcher"]
+FUNCTIONS = ["api", "publisher", "hashtags", "oauth", "webhooks", "token-refresher", "dispatcher", "console"]
 
 
 def measure(path):
