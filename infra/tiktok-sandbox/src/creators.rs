@@ -47,29 +47,10 @@ pub const POOL_SIZE: usize = 40;
 /// tests and load runs that each need an account no other run touches
 /// (rate limits, daily caps and faults are per creator).
 pub fn pool(seed: u64, size: usize) -> Vec<Creator> {
-    use rand::SeedableRng;
-    let mut rng = StdRng::seed_from_u64(seed ^ 0x706f_6f6c);
-    (1..=size)
-        .map(|n| {
-            let username = format!("pool_{n:02}");
-            let open_id_bytes: [u8; 16] = rng.random();
-            let union_id_bytes: [u8; 16] = rng.random();
-            Creator {
-                open_id: format!("-000{}", hex::encode(open_id_bytes)),
-                union_id: format!("c9{}", hex::encode(union_id_bytes)),
-                display_name: format!("Pool Creator {n}"),
-                avatar_url: format!("https://p16-sign.tiktokcdn.com/sandbox/{username}.jpeg"),
-                username,
-                private: false,
-                privacy_level_options: PUBLIC_OPTIONS.to_vec(),
-                comment_disabled: false,
-                duet_disabled: false,
-                stitch_disabled: false,
-                max_video_post_duration_sec: 600,
-                topic: 0,
-            }
-        })
-        .collect()
+    numbered(seed ^ 0x706f_6f6c, size, |n| {
+        let username = format!("pool_{n:02}");
+        (username, format!("Pool Creator {n}"), false, [false, false, false], 600)
+    })
 }
 
 /// How many private studio creators (`studio_01` ...) the sandbox offers.
@@ -81,25 +62,40 @@ pub const STUDIO_SIZE: usize = 8;
 /// composes under these restrictions without taking a seeded private
 /// creator (`private_pat`) another test holds.
 pub fn studios(seed: u64, size: usize) -> Vec<Creator> {
+    numbered(seed ^ 0x7374_7564_696f, size, |n| {
+        (format!("studio_{n:02}"), format!("Studio {n}"), true, [false, true, true], 120)
+    })
+}
+
+/// (username, display name, private, comment/duet/stitch disabled, max duration)
+type Numbered = (String, String, bool, [bool; 3], u32);
+
+/// Creators 1..=size from their own generator (so adding a family changes
+/// no other creator's ids), without seeded videos.
+fn numbered(seed: u64, size: usize, shape: impl Fn(usize) -> Numbered) -> Vec<Creator> {
     use rand::SeedableRng;
-    let mut rng = StdRng::seed_from_u64(seed ^ 0x7374_7564_696f);
+    let mut rng = StdRng::seed_from_u64(seed);
     (1..=size)
         .map(|n| {
-            let username = format!("studio_{n:02}");
+            let (username, display_name, private, [comment, duet, stitch], max_duration) = shape(n);
             let open_id_bytes: [u8; 16] = rng.random();
             let union_id_bytes: [u8; 16] = rng.random();
             Creator {
                 open_id: format!("-000{}", hex::encode(open_id_bytes)),
                 union_id: format!("c9{}", hex::encode(union_id_bytes)),
-                display_name: format!("Studio {n}"),
+                display_name,
                 avatar_url: format!("https://p16-sign.tiktokcdn.com/sandbox/{username}.jpeg"),
                 username,
-                private: true,
-                privacy_level_options: PRIVATE_OPTIONS.to_vec(),
-                comment_disabled: false,
-                duet_disabled: true,
-                stitch_disabled: true,
-                max_video_post_duration_sec: 120,
+                private,
+                privacy_level_options: if private {
+                    PRIVATE_OPTIONS.to_vec()
+                } else {
+                    PUBLIC_OPTIONS.to_vec()
+                },
+                comment_disabled: comment,
+                duet_disabled: duet,
+                stitch_disabled: stitch,
+                max_video_post_duration_sec: max_duration,
                 topic: 0,
             }
         })
