@@ -71,7 +71,7 @@ impl Chaos {
             crate::crash::crashing_publisher(world, &deps, &ledger, Rng::new(seed ^ 5), until),
             crate::crash::crashing_publisher(world, &deps, &ledger, Rng::new(seed ^ 6), until),
             duplicates(world, filed, &ledger, Rng::new(seed ^ 2), until),
-            ticks(world, &ledger, Rng::new(seed ^ 3), until),
+            ticks(world, &ledger, Rng::new(seed ^ 3), until, size.posts),
             edits(world, cast, filed, &ledger, Rng::new(seed ^ 4), until, size),
             revoke(world, cast, plan, &ledger, size),
         );
@@ -221,9 +221,15 @@ fn near_due<'a>(filed: &'a [Post], rng: &mut Rng, from: i64, to: i64) -> Option<
 }
 
 /// Two or three dispatcher ticks at once, besides the schedule's own.
-async fn ticks(world: &World, ledger: &Mutex<Ledger>, mut rng: Rng, until: Instant) {
+async fn ticks(world: &World, ledger: &Mutex<Ledger>, mut rng: Rng, until: Instant, posts: usize) {
+    // A tick's reads cost moto (one request at a time, each walking the
+    // table) seconds per thousand posts: at 1,000 posts bursts every 8–25 s
+    // asked moto for three times what it serves, no tick finished inside the
+    // function's timeout and the run stalled. Bursts thin out with the size
+    // (24 posts: 8–26 s apart; 1,000: 41–80 s).
+    let (least, most) = (8_000 + posts as u64 * 33, 25_000 + posts as u64 * 55);
     while Instant::now() < until {
-        sleep(pause(&mut rng, 8_000, 25_000)).await;
+        sleep(pause(&mut rng, least, most)).await;
         let n = 2 + rng.below(2);
         let fired = futures::future::join_all((0..n).map(|_| async {
             world.http.post(format!("{}/tick/dispatcher", world.events)).send().await.is_ok()
