@@ -143,6 +143,14 @@ test('the console in chromium against the local stack', async (t) => {
     assert.deepEqual(offered.sort(), ['FOLLOWER_OF_CREATOR', 'SELF_ONLY']);
     assert.ok(await tid('compose-allow-duet').isDisabled(), 'the creator turned duet off');
     assert.ok(await tid('compose-allow-stitch').isDisabled(), 'the creator turned stitch off');
+    // Every control has a name a screen reader can say.
+    const unnamed = await page.evaluate(() =>
+      [...document.querySelectorAll('input, select, textarea, button')]
+        .filter((e) => e.type !== 'hidden' && !e.labels?.length && !e.getAttribute('aria-label'))
+        .filter((e) => !e.getAttribute('aria-labelledby') && !e.textContent.trim())
+        .map((e) => e.outerHTML.slice(0, 100)),
+    );
+    assert.deepEqual(unnamed, []);
   });
 
   await step('a real video uploads by presigned PUT and pre-flight says READY', async () => {
