@@ -39,7 +39,11 @@ const context = await browser.newContext({
   locale: 'en-GB',
 });
 const page = await context.newPage();
-page.setDefaultTimeout(30_000);
+// Generous: every function's first request under watch starts it (`cargo
+// run`), and in make test that happens while six other tests load the
+// machine — the first sign-in took 30 s in a CI run. A failed step skips the
+// rest, so a real failure still ends the run early.
+page.setDefaultTimeout(120_000);
 const problems = [];
 const requestUrls = [];
 page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
@@ -123,7 +127,12 @@ test('the console in chromium against the local stack', async (t) => {
       if (n === 0) await shot('consent');
       await tid('consent-authorize').click();
       await page.waitForURL((url) => url.href.startsWith(consoleUrl) && url.search === '' && url.hash === '#/accounts');
-      if (await row.first().waitFor({ timeout: 10_000 }).then(() => true, () => false)) {
+      // The page loaded afresh: an alert now is the callback's refusal.
+      const outcome = await Promise.race([
+        row.first().waitFor().then(() => 'connected'),
+        tid('alert').filter({ hasText: /\S/ }).waitFor().then(() => 'refused'),
+      ]);
+      if (outcome === 'connected') {
         state.account = (await row.first().getAttribute('data-testid')).replace('account-', '');
       }
     }
@@ -155,7 +164,7 @@ test('the console in chromium against the local stack', async (t) => {
 
   await step('a real video uploads by presigned PUT and pre-flight says READY', async () => {
     await tid('compose-file').setInputFiles(video);
-    await page.locator('[data-testid="upload-verdict-0"][data-status="READY"]').waitFor({ timeout: 60_000 });
+    await page.locator('[data-testid="upload-verdict-0"][data-status="READY"]').waitFor({ timeout: 120_000 });
     assert.equal(await tid('upload-progress-0').evaluate((p) => p.value / (p.max || 1)), 1);
     assert.notEqual(await tid('upload-verdict-0').getAttribute('data-too-long'), 'true');
     // The measured facts: the file's own twelve seconds at 720×1280.
@@ -190,7 +199,7 @@ test('the console in chromium against the local stack', async (t) => {
     await tid('compose-account').selectOption(state.account);
     await tid('compose-privacy').waitFor();
     await tid('compose-file').setInputFiles(video);
-    await page.locator('[data-testid^="upload-verdict-"][data-status="READY"]').waitFor({ timeout: 60_000 });
+    await page.locator('[data-testid^="upload-verdict-"][data-status="READY"]').waitFor({ timeout: 120_000 });
     await tid('compose-caption').fill('To be moved, then cancelled');
     await tid('compose-privacy').selectOption('SELF_ONLY');
     const at = Date.now() + 3 * 3_600_000;
@@ -255,7 +264,7 @@ test('the console in chromium against the local stack', async (t) => {
     await tid('hashtag-tag').fill('fyp');
     await tid('hashtag-source').selectOption('research');
     await tid('hashtag-submit').click();
-    await tid('hashtag-chart').waitFor({ timeout: 60_000 });
+    await tid('hashtag-chart').waitFor({ timeout: 120_000 });
     await page.waitForFunction(() => document.querySelector('[data-testid="hashtag-chart"]')?.naturalWidth > 0);
     assert.match(await tid('hashtag-chart').getAttribute('src'), /^blob:/);
     assert.match(await tid('hashtag-answer-meta').textContent(), /research/i);
