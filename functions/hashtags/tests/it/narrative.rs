@@ -42,7 +42,7 @@ async fn completions(
             (StatusCode::OK, Json(json!({"choices": [{"message": {"role": "assistant", "content": text}}]})))
         }
         Behaviour::Slow => {
-            tokio::time::sleep(Duration::from_secs(5)).await;
+            tokio::time::sleep(Duration::from_secs(60)).await;
             (StatusCode::OK, Json(json!({"choices": []})))
         }
         Behaviour::Fail => (StatusCode::INTERNAL_SERVER_ERROR, Json(json!({"error": "boom"}))),
@@ -67,7 +67,9 @@ async fn endpoint(behaviour: Behaviour) -> (String, Seen) {
 
 async fn world(url: String) -> World {
     World::start(Setup {
-        env: vec![("NARRATIVE_URL", url), ("NARRATIVE_TIMEOUT_MS", "400".into())],
+        // 2 s: a loopback answer on a loaded two-core runner (six tests, a
+        // browser and the linters at once) took longer than 400 ms.
+        env: vec![("NARRATIVE_URL", url), ("NARRATIVE_TIMEOUT_MS", "2000".into())],
         narrative_key: Some("sk-test-narrative"),
         ..Setup::default()
     })
@@ -102,7 +104,8 @@ async fn a_slow_endpoint_leaves_the_numbers_and_says_the_summary_is_unavailable(
     let started = Instant::now();
     let reply = h.get("/hashtags/fyp/analysis?source=research&days=14", &tenant.key).await;
     assert_eq!(reply.status, 200, "{}", reply.text);
-    assert!(started.elapsed() < Duration::from_secs(4), "the hard timeout held");
+    // The endpoint answers after 60 s; the analysis is back long before.
+    assert!(started.elapsed() < Duration::from_secs(40), "the hard timeout held: {:?}", started.elapsed());
     assert_eq!(reply.body["summary"], json!({"status": "unavailable", "message": "summary unavailable"}));
     assert_eq!(reply.body["partial"], false, "the numbers are complete");
     assert!(reply.body["metrics"]["sample"]["videos"].as_u64().expect("videos") > 0);
