@@ -77,27 +77,8 @@ fn numbered(seed: u64, size: usize, shape: impl Fn(usize) -> Numbered) -> Vec<Cr
     let mut rng = StdRng::seed_from_u64(seed);
     (1..=size)
         .map(|n| {
-            let (username, display_name, private, [comment, duet, stitch], max_duration) = shape(n);
-            let open_id_bytes: [u8; 16] = rng.random();
-            let union_id_bytes: [u8; 16] = rng.random();
-            Creator {
-                open_id: format!("-000{}", hex::encode(open_id_bytes)),
-                union_id: format!("c9{}", hex::encode(union_id_bytes)),
-                display_name,
-                avatar_url: format!("https://p16-sign.tiktokcdn.com/sandbox/{username}.jpeg"),
-                username,
-                private,
-                privacy_level_options: if private {
-                    PRIVATE_OPTIONS.to_vec()
-                } else {
-                    PUBLIC_OPTIONS.to_vec()
-                },
-                comment_disabled: comment,
-                duet_disabled: duet,
-                stitch_disabled: stitch,
-                max_video_post_duration_sec: max_duration,
-                topic: 0,
-            }
+            let (username, display_name, private, switches, max_duration) = shape(n);
+            creator(&mut rng, username, display_name, private, switches, max_duration, 0)
         })
         .collect()
 }
@@ -105,27 +86,36 @@ fn numbered(seed: u64, size: usize, shape: impl Fn(usize) -> Numbered) -> Vec<Cr
 pub fn seeded(rng: &mut StdRng) -> Vec<Creator> {
     SEEDS
         .iter()
-        .map(|&(username, display_name, private, [comment, duet, stitch], max_duration, topic)| {
-            let open_id_bytes: [u8; 16] = rng.random();
-            let union_id_bytes: [u8; 16] = rng.random();
-            Creator {
-                open_id: format!("-000{}", hex::encode(open_id_bytes)),
-                union_id: format!("c9{}", hex::encode(union_id_bytes)),
-                username: username.to_string(),
-                display_name: display_name.to_string(),
-                avatar_url: format!("https://p16-sign.tiktokcdn.com/sandbox/{username}.jpeg"),
-                private,
-                privacy_level_options: if private {
-                    PRIVATE_OPTIONS.to_vec()
-                } else {
-                    PUBLIC_OPTIONS.to_vec()
-                },
-                comment_disabled: comment,
-                duet_disabled: duet,
-                stitch_disabled: stitch,
-                max_video_post_duration_sec: max_duration,
-                topic,
-            }
+        .map(|&(username, display_name, private, switches, max_duration, topic)| {
+            creator(rng, username.to_owned(), display_name.to_owned(), private, switches, max_duration, topic)
         })
         .collect()
+}
+
+/// One creator; its ids are the generator's next two draws.
+fn creator(
+    rng: &mut StdRng,
+    username: String,
+    display_name: String,
+    private: bool,
+    [comment, duet, stitch]: [bool; 3],
+    max_duration: u32,
+    topic: usize,
+) -> Creator {
+    let open_id_bytes: [u8; 16] = rng.random();
+    let union_id_bytes: [u8; 16] = rng.random();
+    Creator {
+        open_id: format!("-000{}", hex::encode(open_id_bytes)),
+        union_id: format!("c9{}", hex::encode(union_id_bytes)),
+        avatar_url: format!("https://p16-sign.tiktokcdn.com/sandbox/{username}.jpeg"),
+        username,
+        display_name,
+        private,
+        privacy_level_options: if private { PRIVATE_OPTIONS.to_vec() } else { PUBLIC_OPTIONS.to_vec() },
+        comment_disabled: comment,
+        duet_disabled: duet,
+        stitch_disabled: stitch,
+        max_video_post_duration_sec: max_duration,
+        topic,
+    }
 }
