@@ -18,6 +18,9 @@ if [[ $runner == nextest ]]; then
 else
   cargo test --workspace --locked --no-run
 fi
+# The functions as watch's `cargo run` builds them (without the test build's
+# dev-dependency features), so the stack does not wait for 53 crates.
+cargo build --workspace --locked --bins
 
 # The local stack's own Python (event sources): unit tests, no stack needed.
 bash infra/local/stack.sh tools
