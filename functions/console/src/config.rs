@@ -82,6 +82,7 @@ impl FunctionConfig for ConsoleConfig {
     }
 }
 
+// Test code only: its `expect`s fail a test, never a Lambda.
 #[cfg(test)]
 mod tests {
     use super::*;

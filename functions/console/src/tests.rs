@@ -1,5 +1,6 @@
 //! In-process: the routes, headers and caching of the embedded files. The
 //! browser tests (`console/e2e`) drive the same function through the stack.
+//! Test code only (`#[cfg(test)]`): its `expect`s fail a test, never a Lambda.
 
 use lambda_http::http::{self, StatusCode};
 use lambda_http::{Body, Request, Response};
