@@ -90,7 +90,7 @@ release_build_s=$((SECONDS - t))
 RELEASE_BIN="$STACK_DIR/release-bin"
 rm -rf "$RELEASE_BIN"
 mkdir -p "$RELEASE_BIN"
-for fn in api oauth hashtags webhooks token-refresher publisher dispatcher; do
+for fn in api oauth hashtags webhooks token-refresher publisher dispatcher console; do
   cp -p "$RELEASE_TARGET/release/$fn" "$RELEASE_BIN/" || die "no release binary $fn"
 done
 OPT_S_BIN=""
