@@ -3,11 +3,14 @@
 # every resource of template.yaml, the TikTok sandbox, and (for `up --watch`)
 # `cargo lambda watch` serving the functions plus the local event sources
 # (infra/local/event_sources.py: the template's SQS mappings and schedules).
+# `up --gateway` serves the functions' built binaries with
+# infra/local/lambda_gateway.py instead of watch, on the same addresses: the
+# chaos run's heavy, hours-long load and its real kills stop watch serving.
 # Everything started is recorded by PID under $STACK_DIR/pids and stopped by
 # `down`.
 #
 #   stack.sh tools          install the pinned tools (idempotent)
-#   stack.sh up [--watch]   start the stack, write $STACK_DIR/stack.env
+#   stack.sh up [--watch|--gateway]   start the stack, write $STACK_DIR/stack.env
 #   stack.sh down           stop what `up` started
 #   stack.sh urls           print every address of the running stack
 #
@@ -43,6 +46,7 @@ WATCH_PORT="${WATCH_PORT:-9000}"
 EVENT_SOURCES_PORT="${EVENT_SOURCES_PORT:-4570}"
 # The first request compiles the function: minutes on a cold tree.
 WATCH_READY_TIMEOUT="${WATCH_READY_TIMEOUT:-600}"
+SERVER=watch  # what `up` serves the functions with: watch or gateway
 STACK_NAME="${STACK_NAME:-tiktok-local}"
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$ROOT/target}"
 
@@ -78,13 +82,14 @@ wait_http() { # url, name, seconds
 # health route (the bare /lambda-url/ is disabled with several functions), sent
 # once the port is open and allowed to wait through the first compilation.
 # Fails fast when watch exits or a function process exits (a build error).
+# SERVER is the process serving the functions: watch, or gateway.
 wait_watch() {
   local url="http://$HOST:$WATCH_PORT/lambda-url/api/health" watch_pid start=$SECONDS next=10 curl_pid status
-  watch_pid="$(cat "$PIDS/watch.pid")"
-  log "waiting for cargo lambda watch to compile and serve api"
+  watch_pid="$(cat "$PIDS/$SERVER.pid")"
+  log "waiting for $SERVER to serve api"
   until (exec 3<>"/dev/tcp/$HOST/$WATCH_PORT") 2>/dev/null; do
-    kill -0 "$watch_pid" 2>/dev/null || { watch_failed "cargo lambda watch exited"; return 1; }
-    (( SECONDS - start < WATCH_READY_TIMEOUT )) || { watch_failed "watch did not open port $WATCH_PORT"; return 1; }
+    kill -0 "$watch_pid" 2>/dev/null || { watch_failed "$SERVER exited"; return 1; }
+    (( SECONDS - start < WATCH_READY_TIMEOUT )) || { watch_failed "$SERVER did not open port $WATCH_PORT"; return 1; }
     sleep 0.1
   done
   curl -fsS -o /dev/null --max-time "$WATCH_READY_TIMEOUT" "$url" 2>"$LOGS/watch-probe.err" &
@@ -92,14 +97,14 @@ wait_watch() {
   while kill -0 "$curl_pid" 2>/dev/null; do
     if ! kill -0 "$watch_pid" 2>/dev/null; then
       kill "$curl_pid" 2>/dev/null || true
-      watch_failed "cargo lambda watch exited"; return 1
+      watch_failed "$SERVER exited"; return 1
     fi
-    if grep -q 'command exited code=' "$LOGS/watch.log" 2>/dev/null; then
+    if grep -q 'command exited code=' "$LOGS/$SERVER.log" 2>/dev/null; then
       kill "$curl_pid" 2>/dev/null || true
       watch_failed "a function process exited (a build error or a crash at start)"; return 1
     fi
     if (( SECONDS - start >= next )); then
-      log "waiting for cargo lambda watch to compile and serve api ($((SECONDS - start)) s)"
+      log "waiting for $SERVER to serve api ($((SECONDS - start)) s)"
       next=$((next + 15))
     fi
     sleep 0.2
@@ -112,8 +117,8 @@ wait_watch() {
 }
 
 watch_failed() {
-  log "$1; the last lines of $LOGS/watch.log:"
-  tail -n 40 "$LOGS/watch.log" >&2 || true
+  log "$1; the last lines of $LOGS/$SERVER.log:"
+  tail -n 40 "$LOGS/$SERVER.log" >&2 || true
   log "the rest of the stack is still running: stop it with 'make down'"
 }
 
@@ -135,7 +140,12 @@ random_hex() { "$VENV/bin/python" -c "import secrets,sys; print(secrets.token_he
 
 up() {
   local watch=0
-  [[ "${1:-}" == "--watch" ]] && watch=1
+  case "${1:-}" in
+    --watch) watch=1; SERVER=watch ;;
+    --gateway) watch=1; SERVER=gateway ;;
+    "") ;;
+    *) log "up: unknown option $1 (--watch or --gateway)"; exit 2 ;;
+  esac
   tools
   stop_all
   mkdir -p "$STACK_DIR"
@@ -236,6 +246,7 @@ up() {
   if [[ "$watch" == 1 ]]; then
     local events_url="http://$HOST:$EVENT_SOURCES_PORT" watch_args
     echo "EVENT_SOURCES_URL=$events_url" >> "$ENV_FILE"
+    echo "LAMBDA_SERVER=$SERVER" >> "$ENV_FILE"
     # Watch lists every bin target of the workspace (it starts one only when
     # asked for it): cargo-lambda 1.9 passes --bin/-p on to `cargo run`, which
     # refuses more than one, so the list cannot be narrowed to the Lambda
@@ -248,10 +259,19 @@ up() {
       reload=()
       log "WATCH_RELOAD=1: a file change restarts the functions; requests in flight then get watch's own 500"
     fi
-    log "starting cargo lambda watch on http://$HOST:$WATCH_PORT (functions compile on first request)"
-    (cd "$ROOT" && PATH="$VENV/bin:$PATH" start_bg watch \
-      "$VENV/bin/cargo-lambda" lambda watch -A "$HOST" -P "$WATCH_PORT" --disable-cors "${reload[@]}" \
-      --env-file "$ENV_FILE" "${watch_args[@]}")
+    if [[ "$SERVER" == gateway ]]; then
+      # The same instance limit as watch's (the widest SQS mapping's concurrency).
+      (cd "$ROOT" && cargo build --quiet --locked --workspace --bins)
+      log "starting the Lambda gateway (infra/local/lambda_gateway.py) on http://$HOST:$WATCH_PORT"
+      start_bg gateway "$VENV/bin/python" -u "$ROOT/infra/local/lambda_gateway.py" serve --port "$WATCH_PORT" \
+        --env-file "$ENV_FILE" --template "$ROOT/template.yaml" --bin-dir "$CARGO_TARGET_DIR/debug" \
+        --max-instances "${watch_args[1]:-10}"
+    else
+      log "starting cargo lambda watch on http://$HOST:$WATCH_PORT (functions compile on first request)"
+      (cd "$ROOT" && PATH="$VENV/bin:$PATH" start_bg watch \
+        "$VENV/bin/cargo-lambda" lambda watch -A "$HOST" -P "$WATCH_PORT" --disable-cors "${reload[@]}" \
+        --env-file "$ENV_FILE" "${watch_args[@]}")
+    fi
     log "starting the event sources of template.yaml on $events_url"
     EVENT_SOURCES_PORT="$EVENT_SOURCES_PORT" start_bg event-sources \
       "$VENV/bin/python" -u "$ROOT/infra/local/event_sources.py" serve \
@@ -274,5 +294,5 @@ case "${1:-}" in
   up) shift; up "$@" ;;
   down) stop_all; log "stopped" ;;
   urls) urls ;;
-  *) echo "usage: $0 tools|up [--watch]|down|urls" >&2; exit 2 ;;
+  *) echo "usage: $0 tools|up [--watch|--gateway]|down|urls" >&2; exit 2 ;;
 esac
