@@ -112,70 +112,26 @@ fn pause(rng: &mut Rng, from_ms: u64, to_ms: u64) -> Duration {
     Duration::from_millis(from_ms + rng.below((to_ms - from_ms) as usize) as u64)
 }
 
-/// Kills `budget` publisher processes under this stack's watch (SIGKILL, by
-/// pid) at random moments. Off by default (CHAOS_REAL_KILLS=0): after one
-/// kill, cargo lambda watch (1.9) answers no later invocation of the
-/// publisher at all (seen twice: every batch then times out in the event
-/// sources), so the run would only measure watch; `crash` does the deaths.
+/// Kills `budget` publisher instances in the middle of an invocation, at
+/// random moments: SIGKILL through the stack's Lambda gateway, which knows
+/// which instance is busy. The invocation fails with `Runtime.ExitError`, as
+/// on Lambda, and its batch comes back after the visibility timeout.
 async fn kills(world: &World, ledger: &Mutex<Ledger>, mut rng: Rng, until: Instant, budget: usize) {
     let every = until.saturating_duration_since(Instant::now()).as_millis() as u64 / (budget as u64 + 1);
     let mut done = 0;
     while Instant::now() < until && done < budget {
         sleep(pause(&mut rng, every / 2, every.max(1) * 3 / 2)).await;
-        let pids = publisher_pids(&world.watch_pid_file);
-        if pids.is_empty() {
-            ledger.lock().unwrap_or_else(|e| e.into_inner()).kills_missed += 1;
-            continue;
-        }
-        let pid = pids[rng.below(pids.len())];
-        let killed = std::process::Command::new("kill")
-            .args(["-KILL", &pid.to_string()])
-            .status()
-            .is_ok_and(|s| s.success());
-        if killed {
-            done += 1;
-            ledger.lock().unwrap_or_else(|e| e.into_inner()).kills.push(OffsetDateTime::now_utc());
-        }
-    }
-}
-
-/// The publisher processes descending from this stack's watch process.
-fn publisher_pids(watch_pid_file: &str) -> Vec<u32> {
-    let Some(root) = std::fs::read_to_string(watch_pid_file).ok().and_then(|s| s.trim().parse::<u32>().ok())
-    else {
-        return vec![];
-    };
-    let mut parent = BTreeMap::new();
-    for entry in std::fs::read_dir("/proc").into_iter().flatten().flatten() {
-        let Some(pid) = entry.file_name().to_str().and_then(|s| s.parse::<u32>().ok()) else { continue };
-        let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else { continue };
-        // The command name may hold spaces: the fields after its `)` are fixed.
-        let Some(after) = stat.rfind(')').map(|i| &stat[i + 1..]) else { continue };
-        if let Some(ppid) = after.split_whitespace().nth(1).and_then(|s| s.parse::<u32>().ok()) {
-            parent.insert(pid, ppid);
-        }
-    }
-    let descends = |mut pid: u32| {
-        for _ in 0..16 {
-            match parent.get(&pid) {
-                Some(&p) if p == root => return true,
-                Some(&p) if p > 1 => pid = p,
-                _ => return false,
+        let answer = world.http.post(format!("{}/_gateway/kill/publisher", world.gateway)).send().await;
+        let mut ledger = ledger.lock().unwrap_or_else(|e| e.into_inner());
+        match answer.map(|a| a.status().as_u16()) {
+            Ok(200) => {
+                done += 1;
+                ledger.kills.push(OffsetDateTime::now_utc());
             }
+            // 409: no publisher was in an invocation just then.
+            _ => ledger.kills_missed += 1,
         }
-        false
-    };
-    parent
-        .keys()
-        .copied()
-        .filter(|&pid| descends(pid))
-        .filter(|pid| {
-            std::fs::read(format!("/proc/{pid}/cmdline"))
-                .ok()
-                .and_then(|c| c.split(|&b| b == 0).next().map(|a| a.ends_with(b"/debug/publisher")))
-                .unwrap_or(false)
-        })
-        .collect()
+    }
 }
 
 /// Sends copies of publish messages of posts due about now, as SQS's

@@ -1,9 +1,9 @@
-//! Publisher invocations that die at a random point. Once one publisher
-//! process under `cargo lambda watch` is killed, watch answers no later
-//! publisher invocation (every batch times out in the event sources), so
-//! real kills are off by default (`CHAOS_REAL_KILLS`). The deaths happen
-//! here instead: this process is one more consumer of the publish queue
-//! (two, in fact), running the real
+//! Publisher invocations that die at a random point. The gateway's kills
+//! (`agents::kills`) are few (a process restart each) and land wherever a
+//! publisher happens to be; these are many, 0.2–4.2 s into an invocation, so
+//! every step of a publish is hit (between the init request and storing
+//! `publish_id` included): this process is one more
+//! consumer of the publish queue (two, in fact), running the real
 //! publisher handler on what it receives and abandoning the invocation after
 //! a random time — a dropped future stops at whatever await it is in (an
 //! init whose answer has not come, a chunk half sent, a write not made),

@@ -1,9 +1,11 @@
 //! `make chaos`: at least 1,000 posts (videos, photo carousels, inbox drafts)
 //! of several tenants' accounts, published by the local stack's real event
-//! sources and concurrent publishers under `cargo lambda watch`, while TikTok
+//! sources and concurrent publishers under the local Lambda gateway
+//! (`infra/local/lambda_gateway.py`: each function's built binary driven
+//! through the Lambda Runtime API), while TikTok
 //! (the sandbox) answers 429s, 5xx, slowly, or drops connections after
 //! handling the request; one account is revoked mid-run; webhooks come twice;
-//! and this harness kills publisher processes at random moments, sends
+//! and this harness kills publisher instances mid-invocation, sends
 //! publish messages again, fires overlapping dispatcher ticks and cancels or
 //! reschedules posts in flight through the api. Once it drains, it prints a
 //! table and fails unless: no post is on TikTok twice, none is lost (stuck
@@ -57,8 +59,8 @@ pub struct Size {
     /// least the stack's SCHEDULE_MIN_LEAD_SECS.
     pub lead_secs: u64,
     pub drain_secs: u64,
-    /// Publisher processes killed for real: 0 by default, since one kill
-    /// stops cargo lambda watch from answering any later publisher invocation.
+    /// Publisher instances killed (SIGKILL, mid-invocation) through the
+    /// stack's Lambda gateway: one per 25 posts by default, at least two.
     pub real_kills: usize,
 }
 
@@ -88,7 +90,7 @@ impl Size {
             spread_secs: env_number("CHAOS_SPREAD_SECS", spread_default),
             lead_secs: env_number("CHAOS_LEAD_SECS", 90),
             drain_secs: env_number("CHAOS_DRAIN_SECS", 900),
-            real_kills: env_number("CHAOS_REAL_KILLS", 0) as usize,
+            real_kills: env_number("CHAOS_REAL_KILLS", (posts as u64 / 25).max(2)) as usize,
         }
     }
 }

@@ -38,8 +38,9 @@ pub struct World {
     pub sandbox: String,
     pub events: String,
     pub api: String,
-    /// `$STACK_DIR/pids/watch.pid`: the watch process whose publishers are killed.
-    pub watch_pid_file: String,
+    /// The local Lambda gateway serving the functions (`LAMBDA_WATCH_URL`):
+    /// it kills a publisher instance in the middle of an invocation on request.
+    pub gateway: String,
 }
 
 fn var(name: &str) -> String {
@@ -71,7 +72,6 @@ impl World {
         let config = StackConfig::from_env().expect("the stack's env (run through infra/chaos/run.sh)");
         let aws = Aws::load(&config).await;
         let table = &config.table_name;
-        let stack_dir = std::env::var("STACK_DIR").unwrap_or_else(|_| ".local".into());
         Self {
             posts: PostStore::new(aws.dynamodb(), table),
             media: MediaStore::new(aws.dynamodb(), aws.s3(), table, &config.media_bucket),
@@ -87,7 +87,14 @@ impl World {
             events: var("EVENT_SOURCES_URL"),
             api: var("API_URL"),
             queue: var("PUBLISH_QUEUE_URL"),
-            watch_pid_file: format!("{stack_dir}/pids/watch.pid"),
+            gateway: {
+                assert_eq!(
+                    std::env::var("LAMBDA_SERVER").as_deref(),
+                    Ok("gateway"),
+                    "the chaos run needs the stack's Lambda gateway (stack.sh up --gateway): it kills publishers"
+                );
+                var("LAMBDA_WATCH_URL")
+            },
             aws,
         }
     }

@@ -269,7 +269,7 @@ impl Report {
             ),
         );
         row(
-            "publisher processes killed (none found)",
+            "publisher instances killed mid-invocation (none busy)",
             format!("{} ({})", chaos.kills.len(), chaos.kills_missed),
         );
         row("in-process invocations crashed (abandoned)", chaos.crashes.len().to_string());
