@@ -222,6 +222,10 @@ test('the console in chromium against the local stack', async (t) => {
     }, at);
     const target = hour >= 23 ? hour - 1 : hour + 1;
     const slot = page.locator(`[data-day="${day}"][data-hour="${target}"]`);
+    // The block and the slot under it both in view first: in the evening
+    // (late hours) the target is below the fold, and a drag that has to
+    // scroll the page on its way drops nowhere.
+    await slot.evaluate((el) => el.scrollIntoView({ block: 'center' }));
     await block.dragTo(slot);
     await page.locator(`[data-day="${day}"][data-hour="${target}"] [data-testid="cal-post-${id}"]`).waitFor();
     // The API holds the new time.
