@@ -9,7 +9,7 @@
 #   SIGKILLed mid-invocation; one per 25 posts, at least 2), CHAOS_LEAD_SECS
 #   (90: the first post is due this long after filing), CHAOS_SPREAD_SECS (due
 #   times spread so each account sees about 7 posts a minute),
-#   CHAOS_DRAIN_SECS (900)
+#   CHAOS_DRAIN_SECS (3 s a post, at least 900)
 #
 # The functions run under the local Lambda gateway (stack.sh up --gateway,
 # infra/local/lambda_gateway.py), not cargo lambda watch: at 1,000 posts watch

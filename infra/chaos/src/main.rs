@@ -89,7 +89,9 @@ impl Size {
             seed,
             spread_secs: env_number("CHAOS_SPREAD_SECS", spread_default),
             lead_secs: env_number("CHAOS_LEAD_SECS", 90),
-            drain_secs: env_number("CHAOS_DRAIN_SECS", 900),
+            // Three seconds a post, at least 15 minutes: it ends as soon as
+            // every post is final.
+            drain_secs: env_number("CHAOS_DRAIN_SECS", (posts as u64 * 3).max(900)),
             real_kills: env_number("CHAOS_REAL_KILLS", (posts as u64 / 25).max(2)) as usize,
         }
     }

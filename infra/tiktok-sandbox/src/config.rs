@@ -28,6 +28,9 @@ pub struct Settings {
     pub webhook_url: Option<String>,
     pub webhook_max_attempts: u32,
     pub webhook_retry_base_ms: u64,
+    /// How long a delivery waits for the receiver's answer before it counts
+    /// as failed (and is retried).
+    pub webhook_timeout_ms: u64,
     pub access_token_ttl_secs: i64,
     pub refresh_token_ttl_secs: i64,
     pub upload_url_ttl_secs: i64,
@@ -45,6 +48,7 @@ impl Default for Settings {
             webhook_url: None,
             webhook_max_attempts: 4,
             webhook_retry_base_ms: 250,
+            webhook_timeout_ms: 10_000,
             access_token_ttl_secs: 86_400,
             refresh_token_ttl_secs: 31_536_000,
             upload_url_ttl_secs: 3600,

@@ -122,10 +122,9 @@ impl Sandbox {
             .redirect(reqwest::redirect::Policy::none())
             .timeout(std::time::Duration::from_secs(60))
             .build()?;
-        let webhook_client = reqwest::Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
-            .timeout(std::time::Duration::from_secs(10))
-            .build()?;
+        // Each delivery sets its own timeout (`webhook_timeout_ms`).
+        let webhook_client =
+            reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build()?;
         Ok(Self {
             client_key: config.client_key.clone(),
             client_secret: config.client_secret.clone(),

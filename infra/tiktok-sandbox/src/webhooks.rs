@@ -18,6 +18,7 @@ struct Delivery {
     body: String,
     max_attempts: u32,
     base_delay: Duration,
+    timeout: Duration,
     log: Arc<Mutex<Vec<WebhookRecord>>>,
     index: usize,
 }
@@ -62,6 +63,7 @@ pub fn emit(state: &Sandbox, open_id: &str, event: &str, content: Value) {
             body: body.clone(),
             max_attempts: settings.webhook_max_attempts.max(1),
             base_delay: Duration::from_millis(settings.webhook_retry_base_ms),
+            timeout: Duration::from_millis(settings.webhook_timeout_ms.max(1)),
             log: state.webhook_log.clone(),
             index,
         };
@@ -75,6 +77,7 @@ async fn deliver(d: Delivery) {
         let result = d
             .client
             .post(&d.url)
+            .timeout(d.timeout)
             .header("Content-Type", "application/json")
             .header("TikTok-Signature", format!("t={t},s={}", sign(&d.secret, t, &d.body)))
             .body(d.body.clone())
