@@ -597,26 +597,18 @@ class Front(Reply):
         pass
 
 
-def read_env_file(path):
-    env = {}
-    with open(path) as f:
-        for line in f:
-            line = line.strip()
-            if not line or line.startswith("#") or "=" not in line:
-                continue
-            key, value = line.split("=", 1)
-            env[key] = value.strip('"')
-    return env
-
-
 def serve(args):
     try:
         specs = read_functions(args.template)
     except event_sources.TemplateError as e:
         print(f"gateway: {e}", file=sys.stderr)
         return 2
+    if not os.path.isfile(args.env_file):
+        print(f"gateway: no env file {args.env_file}", file=sys.stderr)
+        return 2
+    # As watch's --env-file (dotenv): a quoted value loses its quotes.
     env = dict(os.environ)
-    env.update(read_env_file(args.env_file))
+    env.update({k: v.strip('"') for k, v in event_sources.read_env_file(args.env_file).items()})
     missing = [s.binary for s in specs.values() if not os.access(os.path.join(args.bin_dir, s.binary), os.X_OK)]
     if missing:
         print(f"gateway: no built binary for {', '.join(missing)} in {args.bin_dir} "
