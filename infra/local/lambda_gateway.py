@@ -593,9 +593,6 @@ class Front(Reply):
 
     do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = do_OPTIONS = dispatch
 
-    def log_message(self, *args):
-        pass
-
 
 def serve(args):
     try:

@@ -5,7 +5,7 @@
 # (infra/local/event_sources.py: the template's SQS mappings and schedules).
 # `up --gateway` serves the functions' built binaries with
 # infra/local/lambda_gateway.py instead of watch, on the same addresses: the
-# chaos run's heavy, hours-long load and its real kills stop watch serving.
+# 1,000-post chaos load and its real kills stop watch serving.
 # Everything started is recorded by PID under $STACK_DIR/pids and stopped by
 # `down`.
 #
@@ -260,8 +260,8 @@ up() {
       log "WATCH_RELOAD=1: a file change restarts the functions; requests in flight then get watch's own 500"
     fi
     if [[ "$SERVER" == gateway ]]; then
-      # The same instance limit as watch's (the widest SQS mapping's concurrency).
       (cd "$ROOT" && cargo build --quiet --locked --workspace --bins)
+      # The same instance limit as watch's (the widest SQS mapping's concurrency).
       log "starting the Lambda gateway (infra/local/lambda_gateway.py) on http://$HOST:$WATCH_PORT"
       start_bg gateway "$VENV/bin/python" -u "$ROOT/infra/local/lambda_gateway.py" serve --port "$WATCH_PORT" \
         --env-file "$ENV_FILE" --template "$ROOT/template.yaml" --bin-dir "$CARGO_TARGET_DIR/debug" \
