@@ -39,21 +39,27 @@ source .local/stack.env
 set +a
 
 status=0
+# Each failed step is named again in the last lines (CI shows a run's tail).
+failed=()
+fail() { status=1; failed+=("$1"); }
+mkdir -p .local/logs
+test_log=.local/logs/tests.log
+rm -f .local/logs/test-summary.log
 if [[ $runner == nextest ]]; then
-  cargo nextest run --workspace --locked --no-fail-fast || status=$?
+  cargo nextest run --workspace --locked --no-fail-fast 2>&1 | tee "$test_log" || fail "workspace tests"
 else
-  cargo test --workspace --locked --no-fail-fast || status=$?
+  cargo test --workspace --locked --no-fail-fast 2>&1 | tee "$test_log" || fail "workspace tests"
 fi
 
 # Schema-driven testing of the api and hashtags functions through the stack
 # (a bounded run here; `make schemathesis` runs the full one).
-SCHEMATHESIS_EXAMPLES="${SCHEMATHESIS_EXAMPLES:-25}" bash infra/schemathesis/run.sh || status=1
+SCHEMATHESIS_EXAMPLES="${SCHEMATHESIS_EXAMPLES:-25}" bash infra/schemathesis/run.sh || fail "schemathesis"
 
 # The log-scrubbing check, while the stack still holds what the run handled:
 # no token, code, verifier, key, API key or caption in any line the functions
 # (under watch) or the event sources wrote.
 .local/venv/bin/python infra/local/scrub_logs.py --env-file .local/stack.env \
-  .local/logs/watch.log .local/logs/event-sources.log || status=1
+  .local/logs/watch.log .local/logs/event-sources.log || fail "log scrub"
 
 # The chaos run at CI size, on a stack of its own (infra/chaos/run.sh; its
 # own log scrub): never twice, never lost under TikTok faults, abandoned
@@ -69,5 +75,12 @@ bash infra/local/stack.sh down
   # 24 posts are filed in seconds: the first is due 30 s later, not 90.
   CHAOS_POSTS="${CHAOS_CI_POSTS:-24}" CHAOS_ACCOUNTS="${CHAOS_CI_ACCOUNTS:-3}" CHAOS_LEAD_SECS="${CHAOS_CI_LEAD_SECS:-30}" \
     bash infra/chaos/run.sh
-) || status=1
+) || fail "chaos at CI size"
+if ((status)); then
+  {
+    echo "make test: FAILED: ${failed[*]}"
+    # nextest's summary lines (FAIL / TIMEOUT / SIG…), or cargo test's.
+    grep -E '^ *(FAIL|TIMEOUT|SIG[A-Z]+|LEAK-FAIL) \[|^test .* FAILED$' "$test_log" | sort -u | head -40 || true
+  } | tee .local/logs/test-summary.log
+fi
 exit "$status"
