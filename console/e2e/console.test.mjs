@@ -61,6 +61,17 @@ after(async () => {
 });
 
 const tid = (id) => page.getByTestId(id);
+/** The calendar's week that `at` falls in (local to the page), through the
+ * calendar's own route: a post near the end of Sunday is in next week. */
+const calendarWeekOf = async (at) => {
+  await tid('nav-calendar').click();
+  await page.evaluate((ms) => {
+    const d = new Date(ms);
+    const p = (n) => String(n).padStart(2, '0');
+    const date = `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())}`;
+    window.location.hash = `#/calendar?${new URLSearchParams({ view: 'week', date })}`;
+  }, at);
+};
 const shot = (name, options = {}) => page.screenshot({ path: join(shots, `${name}.png`), ...options });
 /** `YYYY-MM-DDTHH:MM` in the page's zone (what a datetime-local input takes). */
 const localInput = (at) =>
@@ -185,7 +196,8 @@ test('the console in chromium against the local stack', async (t) => {
     await tid('compose-privacy').selectOption('FOLLOWER_OF_CREATOR');
     // Minute precision: two minutes on, floored, is at least the stack's
     // 60 s minimum lead.
-    await tid('compose-schedule').fill(await localInput(Date.now() + 120_000));
+    state.publishedAt = Date.now() + 120_000;
+    await tid('compose-schedule').fill(await localInput(state.publishedAt));
     await shot('compose', { fullPage: true });
     await tid('compose-submit').click();
     await page.waitForURL(/#\/posts\//);
@@ -211,15 +223,15 @@ test('the console in chromium against the local stack', async (t) => {
     // What the API holds (the input has minute precision, `at` does not).
     const filed = new Date((await apiGet(`/posts/${id}`)).scheduled_at).getTime();
 
-    await tid('nav-calendar').click();
-    const block = tid(`cal-post-${id}`);
-    await block.waitFor();
-    assert.equal(await block.getAttribute('data-status'), 'SCHEDULED');
     const { day, hour } = await page.evaluate((ms) => {
       const d = new Date(ms);
       const p = (n) => String(n).padStart(2, '0');
       return { day: `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())}`, hour: d.getHours() };
     }, at);
+    await calendarWeekOf(at);
+    const block = tid(`cal-post-${id}`);
+    await block.waitFor();
+    assert.equal(await block.getAttribute('data-status'), 'SCHEDULED');
     const target = hour >= 23 ? hour - 1 : hour + 1;
     const slot = page.locator(`[data-day="${day}"][data-hour="${target}"]`);
     // The block and the slot under it both in view first: in the evening
@@ -241,6 +253,7 @@ test('the console in chromium against the local stack', async (t) => {
   });
 
   await step('the first post reaches PUBLISHED on the calendar, by itself', async () => {
+    await calendarWeekOf(state.publishedAt);
     await page.locator(`[data-testid="cal-post-${state.published}"][data-status="PUBLISHED"]`).waitFor({
       timeout: PUBLISH_WAIT_MS,
     });
