@@ -285,8 +285,8 @@ def main():
     if args.note:
         page.add(f"**Note.** {args.note}", "")
     page.add(f"Load average at the end of the run: {' '.join(open('/proc/loadavg').read().split()[:3])} "
-             "(1/5/15 min). The checkout and the machine are shared with another working session, whose "
-             "builds and tests may have run at the same time.", "")
+             "(1/5/15 min) on its CPUs: whatever else ran on the machine meanwhile is in these figures "
+             "(the note says what that was, if anything).", "")
     page.add("Everything runs on this one machine: the emulators (moto is Python, DynamoDB requests "
              "serialised), the functions and the load share its cores. Figures of the emulated services "
              "are the emulator's; what transfers to AWS is said under each table.", "")
