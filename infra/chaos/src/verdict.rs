@@ -276,7 +276,7 @@ impl Report {
             ),
         );
         row(
-            "publisher instances killed mid-invocation (none busy)",
+            "publishers killed mid-invocation (misses)",
             format!("{} ({})", chaos.kills.len(), chaos.kills_missed),
         );
         row("in-process invocations crashed (abandoned)", chaos.crashes.len().to_string());
