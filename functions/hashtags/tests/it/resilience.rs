@@ -36,14 +36,14 @@ async fn provider_5xx_is_retried_then_the_circuit_opens_and_answers_fast_and_par
     assert_eq!(reply.header("cache-control"), Some("no-store"));
     assert_eq!(reply.header("x-cache"), Some("bypass"));
 
-    let started = Instant::now();
+    // Fast because it calls nobody: no attempt, no retry, no back-off (the
+    // counts say so; a wall-clock bound would only measure the machine).
     let reply = h.get(&format!("/hashtags/{}/analysis?source=research", unique_tag("c")), &tenant.key).await;
-    let elapsed = started.elapsed();
     assert_eq!(reply.status, 200, "{}", reply.text);
     assert_eq!(reply.body["partial_reasons"], json!(["circuit_open"]));
     assert_eq!(reply.body["fetch"]["calls"], 0);
+    assert_eq!(reply.body["fetch"]["retries"], 0);
     assert_eq!(h.calls("research_query").await, 3, "an open circuit calls nobody");
-    assert!(elapsed < Duration::from_secs(1), "fast: {elapsed:?}");
     assert_eq!(reply.body["quota"]["requests_used"], 1, "one slot per page, none while open");
 }
 
@@ -52,17 +52,21 @@ async fn a_slow_provider_yields_a_partial_answer_within_the_budget() {
     let h = World::start(Setup { env: vec![("HASHTAG_TIME_BUDGET_MS", "1000".into())], ..Setup::default() })
         .await;
     let tenant = h.tenant().await;
-    h.fault(json!({"endpoint": "research_query", "kind": "latency", "latency_ms": 5000, "probability": 1.0}))
-        .await;
+    // TikTok takes a minute to answer; the 1 s budget answers long before.
+    // The bound is half of TikTok's minute, not the budget plus a guess at
+    // the machine's overhead: under a loaded CI run the answer took 2.7 s,
+    // and that measured the machine, not the budget.
+    h.fault(
+        json!({"endpoint": "research_query", "kind": "latency", "latency_ms": 60_000, "probability": 1.0}),
+    )
+    .await;
     let started = Instant::now();
     let reply = h.get("/hashtags/fyp/analysis?source=research", &tenant.key).await;
     let elapsed = started.elapsed();
     assert_eq!(reply.status, 200, "{}", reply.text);
+    assert_eq!(reply.body["partial"], true);
     assert_eq!(reply.body["partial_reasons"], json!(["time_budget"]));
-    assert!(
-        elapsed < Duration::from_millis(2500),
-        "answered at the budget, not at TikTok's pace: {elapsed:?}"
-    );
+    assert!(elapsed < Duration::from_secs(30), "answered at the budget, not at TikTok's pace: {elapsed:?}");
 }
 
 #[tokio::test]
@@ -72,10 +76,15 @@ async fn a_429_is_not_hammered_and_marks_the_answer_rate_limited() {
     h.fault(json!({"endpoint": "research_query", "kind": "http_429", "count": 5})).await;
     let started = Instant::now();
     let reply = h.get("/hashtags/fyp/analysis?source=research", &tenant.key).await;
+    let elapsed = started.elapsed();
     assert_eq!(reply.status, 200, "{}", reply.text);
     assert_eq!(reply.body["partial_reasons"], json!(["rate_limited"]));
+    assert_eq!(reply.body["fetch"]["retries"], 0);
     assert_eq!(h.calls("research_query").await, 1, "TikTok's minute-long back-off exceeds the budget");
-    assert!(started.elapsed() < Duration::from_secs(2));
+    // It did not sit out the back-off either: half of TikTok's minute is a
+    // bound no loaded machine reaches (a 2 s bound once failed at 7 s of
+    // CI load), and one a function waiting the minute cannot meet.
+    assert!(elapsed < Duration::from_secs(30), "answered without waiting TikTok's back-off: {elapsed:?}");
 }
 
 #[tokio::test]
