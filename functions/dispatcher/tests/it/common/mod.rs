@@ -103,8 +103,14 @@ impl World {
 
     /// The messages visible now, received and deleted.
     pub async fn messages(&self) -> Vec<PublishMessage> {
+        self.messages_within(0).await
+    }
+
+    /// The messages that become visible within `wait_secs` (a long poll),
+    /// and none after them within the same wait.
+    pub async fn messages_within(&self, wait_secs: i32) -> Vec<PublishMessage> {
         self.isolated
-            .drain(0)
+            .drain(wait_secs)
             .await
             .iter()
             .map(|b| PublishMessage::decode(b).expect("a publish message"))
