@@ -64,14 +64,19 @@ const tid = (id) => page.getByTestId(id);
 /** The calendar's week that `at` falls in (local to the page), through the
  * calendar's own route: a post near the end of Sunday is in next week. */
 const calendarWeekOf = async (at) => {
+  const { day } = await localDayHour(at);
   await tid('nav-calendar').click();
-  await page.evaluate((ms) => {
+  await page.evaluate((hash) => {
+    window.location.hash = hash;
+  }, `#/calendar?${new URLSearchParams({ view: 'week', date: day })}`);
+};
+/** `at`'s day (`YYYY-MM-DD`, the calendar's `data-day`) and hour in the page's zone. */
+const localDayHour = (at) =>
+  page.evaluate((ms) => {
     const d = new Date(ms);
     const p = (n) => String(n).padStart(2, '0');
-    const date = `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())}`;
-    window.location.hash = `#/calendar?${new URLSearchParams({ view: 'week', date })}`;
+    return { day: `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())}`, hour: d.getHours() };
   }, at);
-};
 const shot = (name, options = {}) => page.screenshot({ path: join(shots, `${name}.png`), ...options });
 /** `YYYY-MM-DDTHH:MM` in the page's zone (what a datetime-local input takes). */
 const localInput = (at) =>
@@ -223,11 +228,7 @@ test('the console in chromium against the local stack', async (t) => {
     // What the API holds (the input has minute precision, `at` does not).
     const filed = new Date((await apiGet(`/posts/${id}`)).scheduled_at).getTime();
 
-    const { day, hour } = await page.evaluate((ms) => {
-      const d = new Date(ms);
-      const p = (n) => String(n).padStart(2, '0');
-      return { day: `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())}`, hour: d.getHours() };
-    }, at);
+    const { day, hour } = await localDayHour(at);
     await calendarWeekOf(at);
     const block = tid(`cal-post-${id}`);
     await block.waitFor();
